@@ -1,0 +1,106 @@
+"""Label crosswalks: raw label variants → canonical keys, read from ``package_data/label_maps/*.csv``.
+
+Matching is exact on the normalised form first; a close fuzzy match (typos such as 不现处理) is accepted only
+above a similarity floor and reported, so every mapping can be audited.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import functools
+import io
+from dataclasses import dataclass
+from importlib import resources
+
+from xxgk.parsing.normalize import normalize_label
+
+FUZZY_FLOOR = 0.86  # below this a label is not a variant of a canonical one but a different label
+FUZZY_MIN_LENGTH = 5  # short labels (规章, 其他) must match exactly
+
+
+@dataclass(frozen=True)
+class LabelMatch:
+    key: str
+    format_version: str  # "any", "2019" or "2021": the layout the label belongs to
+    is_fuzzy: bool
+
+
+@functools.cache
+def _read_map(name: str) -> tuple[dict[str, str], ...]:
+    text = resources.files("xxgk.package_data.label_maps").joinpath(name).read_text(encoding="utf-8")
+    return tuple(csv.DictReader(io.StringIO(text)))
+
+
+class LabelMap:
+    """One crosswalk: normalised label → (key, format_version)."""
+
+    def __init__(self, entries: list[tuple[str, str, str]]):
+        self._exact: dict[str, tuple[str, str]] = {}
+        for label, key, version in entries:
+            self._exact.setdefault(normalize_label(label), (key, version))
+        self._choices = list(self._exact)
+
+    def match(self, raw: str, *, fuzzy: bool = True) -> LabelMatch | None:
+        norm = normalize_label(raw)
+        if not norm:
+            return None
+        hit = self._exact.get(norm)
+        if hit:
+            return LabelMatch(hit[0], hit[1], False)
+        if not fuzzy or len(norm) < FUZZY_MIN_LENGTH or len(norm) > 80:
+            return None
+        best = difflib.get_close_matches(norm, self._choices, n=1, cutoff=FUZZY_FLOOR)
+        if best:
+            key, version = self._exact[best[0]]
+            return LabelMatch(key, version, True)
+        return None
+
+    def contains_key(self, norm: str) -> bool:
+        return norm in self._exact
+
+
+@functools.cache
+def table3_rows() -> LabelMap:
+    return LabelMap([(r["label"], r["key"], r["format_version"]) for r in _read_map("table3_rows.csv")])
+
+
+@functools.cache
+def table3_groups() -> LabelMap:
+    return LabelMap([(r["label"], "group", "any") for r in _read_map("table3_groups.csv")])
+
+
+@functools.cache
+def table3_cols() -> LabelMap:
+    return LabelMap([(r["label"], r["key"], "any") for r in _read_map("table3_cols.csv")])
+
+
+@functools.cache
+def table2_rows() -> LabelMap:
+    return LabelMap([(r["label"], r["row"], r["format_version"]) for r in _read_map("table2_rows.csv")])
+
+
+@functools.cache
+def table2_cols() -> LabelMap:
+    return LabelMap([(r["label"], r["label"], r["format_version"]) for r in _read_map("table2_cols.csv")])
+
+
+@functools.cache
+def table4_leaves() -> LabelMap:
+    return LabelMap([(r["label"], r["leaf"], "any") for r in _read_map("table4_leaves.csv")])
+
+
+@functools.cache
+def sections() -> LabelMap:
+    return LabelMap([(r["label"], r["section"], "any") for r in _read_map("sections.csv")])
+
+
+def section_heading_forms() -> dict[str, str]:
+    """Normalised heading *with* its numeral (一、…) → section id; headings are matched whole, never by prefix."""
+    return {_heading_key(r["label"]): r["section"] for r in _read_map("sections.csv")}
+
+
+def _heading_key(label: str) -> str:
+    from xxgk.parsing.normalize import fold_text
+
+    return "".join(ch for ch in fold_text(label) if not ch.isspace())

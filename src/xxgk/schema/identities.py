@@ -1,0 +1,123 @@
+"""Rule ids, severities and the arithmetic identities of format-spec §5, as data.
+
+The parser, the staging checks, the dbt tests and the expectation suites all read these definitions; a rule id
+means the same thing everywhere it appears.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xxgk.schema.keys import (
+    TABLE3_COLS,
+    TABLE3_OUTCOME_ROWS,
+    TABLE3_PART_COLS,
+    TABLE3_ROWS,
+    TABLE3_ROWS_NOT_IN_LAYOUT,
+    TABLE4_GROUPS,
+    TABLE4_LEAVES,
+    cell_id,
+)
+
+ERROR = "error"
+WARNING = "warning"
+SEVERITIES = (ERROR, WARNING)
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule_id: str
+    severity: str
+    description: str
+
+
+RULES: dict[str, Rule] = {
+    r.rule_id: r
+    for r in (
+        Rule("I1", ERROR, "表三 per column: 本年新收 + 上年结转 = 办理结果总计 + 结转下年度"),
+        Rule("I2", ERROR, "表三 per row: 总计 = 自然人 + 五类法人或其他组织"),
+        Rule("I3", ERROR, "表三 per column: （七）总计 = Σ outcome rows"),
+        Rule("I4", ERROR, "表四 per group: 总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结"),
+        Rule("non_negative", ERROR, "counts are non-negative integers and fees non-negative"),
+        Rule("unreadable", ERROR, "the input could not be read as a report"),
+        Rule("table_missing", ERROR, "a required table was not found"),
+        Rule("cells_incomplete", ERROR, "canonical cells neither reported nor derivable"),
+        Rule("glued_ambiguous", ERROR, "glued digits admit several splits that satisfy the identities"),
+        Rule("column_placement_ambiguous", ERROR, "a row lost cells and the lost positions change its numbers"),
+        Rule("column_lost", WARNING, "a row carries fewer value cells than the table has columns"),
+        Rule("cell_derived", WARNING, "a cell missing in the source was derived from the identities"),
+        Rule("glued_split", WARNING, "glued digits were split with the identities"),
+        Rule("extension_row", WARNING, "a row that is not part of the official table was kept raw"),
+        Rule("value_unparsed", WARNING, "a value cell holds text that is not a number"),
+        Rule("spam_detected", WARNING, "injected spam or defacement text was found"),
+        Rule("agency_missing", WARNING, "the agency name was not found"),
+        Rule("year_missing", WARNING, "the report year was not found"),
+        Rule("format_2019_late", WARNING, "the 2019 layout is used for a report year after 2020"),
+        Rule("fee_magnitude", WARNING, "行政事业性收费 looks like 元 entered as 万元"),
+        Rule("label_fuzzy", WARNING, "a label matched its canonical form only approximately"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Identity:
+    """``total`` equals the sum of ``parts``; cells are dotted ids (``table3.total.research``)."""
+
+    rule_id: str
+    name: str
+    total: str
+    parts: tuple[str, ...]
+
+
+def table3_identities(format_version: str = "2021") -> tuple[Identity, ...]:
+    """I1–I3 for one table 三 layout."""
+    outcome_rows = TABLE3_OUTCOME_ROWS[format_version]
+    out: list[Identity] = []
+    for col in TABLE3_COLS:
+        # I1 is stated as R01 + R02 = R24 + R25; R24 = R01 + R02 − R25 keeps it as "total = sum of parts" with signs.
+        out.append(
+            Identity(
+                "I1", f"I1.{col}", cell_id("table3", "new_received", col),
+                (cell_id("table3", "carried_over", col), cell_id("table3", "total", col),
+                 cell_id("table3", "carried_forward", col)),
+            )
+        )
+    for row in TABLE3_ROWS:
+        if row in TABLE3_ROWS_NOT_IN_LAYOUT[format_version]:
+            continue
+        out.append(
+            Identity(
+                "I2", f"I2.{row}", cell_id("table3", row, "total"),
+                tuple(cell_id("table3", row, c) for c in TABLE3_PART_COLS),
+            )
+        )
+    for col in TABLE3_COLS:
+        out.append(
+            Identity(
+                "I3", f"I3.{col}", cell_id("table3", "total", col),
+                tuple(cell_id("table3", r, col) for r in outcome_rows),
+            )
+        )
+    return tuple(out)
+
+
+# I1 is the one identity with a sign: new_received = total + carried_forward − carried_over.
+I1_SIGNS: tuple[int, ...] = (-1, 1, 1)
+
+
+def identity_signs(identity: Identity) -> tuple[int, ...]:
+    """The sign of each part (+1 except I1's carried_over, which sits on the other side)."""
+    return I1_SIGNS if identity.rule_id == "I1" else (1,) * len(identity.parts)
+
+
+def table4_identities() -> tuple[Identity, ...]:
+    leaves = [leaf for leaf in TABLE4_LEAVES if leaf != "total"]
+    return tuple(
+        Identity("I4", f"I4.{group}", cell_id("table4", f"{group}_total"),
+                 tuple(cell_id("table4", f"{group}_{leaf}") for leaf in leaves))
+        for group in TABLE4_GROUPS
+    )
+
+
+def all_identities(format_version: str = "2021") -> tuple[Identity, ...]:
+    return table3_identities(format_version) + table4_identities()
