@@ -55,6 +55,7 @@ RULES: dict[str, Rule] = {
         Rule("format_2019_late", WARNING, "the 2019 layout is used for a report year after 2020"),
         Rule("fee_magnitude", WARNING, "行政事业性收费 looks like 元 entered as 万元"),
         Rule("label_fuzzy", WARNING, "a label matched its canonical form only approximately"),
+        Rule("ocr_derived", WARNING, "cells were read by OCR from a scanned page or image; check them"),
     )
 }
 
