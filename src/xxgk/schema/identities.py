@@ -62,59 +62,47 @@ RULES: dict[str, Rule] = {
 
 @dataclass(frozen=True)
 class Identity:
-    """``total`` equals the sum of ``parts``; cells are dotted ids (``table3.total.research``)."""
+    """Σ ``left`` = Σ ``right`` over dotted cell ids (``table3.total.research``); every cell is non-negative."""
 
     rule_id: str
     name: str
-    total: str
-    parts: tuple[str, ...]
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        return self.left + self.right
 
 
 def table3_identities(format_version: str = "2021") -> tuple[Identity, ...]:
     """I1–I3 for one table 三 layout."""
     outcome_rows = TABLE3_OUTCOME_ROWS[format_version]
+    absent = TABLE3_ROWS_NOT_IN_LAYOUT[format_version]
     out: list[Identity] = []
     for col in TABLE3_COLS:
-        # I1 is stated as R01 + R02 = R24 + R25; R24 = R01 + R02 − R25 keeps it as "total = sum of parts" with signs.
-        out.append(
-            Identity(
-                "I1", f"I1.{col}", cell_id("table3", "new_received", col),
-                (cell_id("table3", "carried_over", col), cell_id("table3", "total", col),
-                 cell_id("table3", "carried_forward", col)),
-            )
-        )
+        out.append(Identity(
+            "I1", f"I1.{col}",
+            (cell_id("table3", "new_received", col), cell_id("table3", "carried_over", col)),
+            (cell_id("table3", "total", col), cell_id("table3", "carried_forward", col)),
+        ))
     for row in TABLE3_ROWS:
-        if row in TABLE3_ROWS_NOT_IN_LAYOUT[format_version]:
-            continue
-        out.append(
-            Identity(
-                "I2", f"I2.{row}", cell_id("table3", row, "total"),
+        if row not in absent:
+            out.append(Identity(
+                "I2", f"I2.{row}", (cell_id("table3", row, "total"),),
                 tuple(cell_id("table3", row, c) for c in TABLE3_PART_COLS),
-            )
-        )
+            ))
     for col in TABLE3_COLS:
-        out.append(
-            Identity(
-                "I3", f"I3.{col}", cell_id("table3", "total", col),
-                tuple(cell_id("table3", r, col) for r in outcome_rows),
-            )
-        )
+        out.append(Identity(
+            "I3", f"I3.{col}", (cell_id("table3", "total", col),),
+            tuple(cell_id("table3", r, col) for r in outcome_rows),
+        ))
     return tuple(out)
-
-
-# I1 is the one identity with a sign: new_received = total + carried_forward − carried_over.
-I1_SIGNS: tuple[int, ...] = (-1, 1, 1)
-
-
-def identity_signs(identity: Identity) -> tuple[int, ...]:
-    """The sign of each part (+1 except I1's carried_over, which sits on the other side)."""
-    return I1_SIGNS if identity.rule_id == "I1" else (1,) * len(identity.parts)
 
 
 def table4_identities() -> tuple[Identity, ...]:
     leaves = [leaf for leaf in TABLE4_LEAVES if leaf != "total"]
     return tuple(
-        Identity("I4", f"I4.{group}", cell_id("table4", f"{group}_total"),
+        Identity("I4", f"I4.{group}", (cell_id("table4", f"{group}_total"),),
                  tuple(cell_id("table4", f"{group}_{leaf}") for leaf in leaves))
         for group in TABLE4_GROUPS
     )
