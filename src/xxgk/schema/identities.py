@@ -56,6 +56,12 @@ RULES: dict[str, Rule] = {
         Rule("fee_magnitude", WARNING, "行政事业性收费 looks like 元 entered as 万元"),
         Rule("label_fuzzy", WARNING, "a label matched its canonical form only approximately"),
         Rule("ocr_derived", WARNING, "cells were read by OCR from a scanned page or image; check them"),
+        Rule("agency_year_plausible", ERROR, "the agency name and the report year are present and plausible"),
+        Rule("one_current_report", ERROR, "exactly one current report per agency and report year"),
+        Rule("X1", WARNING, "表三 per column: 上年结转 = the same agency's 结转下年度继续办理 of the previous year"),
+        Rule("X2", WARNING, "表二 现行有效件数 = previous year's 现行有效件数 + 本年制发件数 − 本年废止件数"),
+        Rule("text_vs_table", WARNING, "a number stated in the text (共收到…N件) disagrees with the table"),
+        Rule("yoy_outlier", WARNING, "a headline number jumped implausibly against the agency's previous year"),
     )
 }
 
