@@ -1,0 +1,200 @@
+"""ParsedReport → staging rows → typed DataFrames (one per staging table), shaped by ``TABLE_SPECS``.
+
+Pure functions, no I/O. Every canonical cell of every parsed report becomes one row (status ``absent`` when the
+parser did not find it), so completeness can be counted in SQL. A cell forced by the identities carries the
+derived value with status ``derived``; the table value the parser kept (null) is never overwritten silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from xxgk.parsing.model import CellValue, ParsedReport
+from xxgk.schema.keys import TABLE2_KEYS, TABLE3_COLS, TABLE3_ROWS, TABLE4_KEYS, cell_id
+from xxgk.schema.tables import TABLE2_2019_EXTENSION_KEYS, TABLE_SPECS
+from xxgk.staging.pandera import PANDAS_DTYPES
+
+STAGING_TABLES: tuple[str, ...] = tuple(TABLE_SPECS)
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RawObject:
+    """One raw object to parse, as listed in the manifest."""
+
+    sha256: str
+    name: str | None = None
+    source: str | None = None
+    source_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ParseOutcome:
+    """The result of parsing one raw object: a report, or the error that stopped the parser."""
+
+    raw: RawObject
+    parser_version: str
+    parsed_at: dt.datetime
+    report: ParsedReport | None
+    error: str | None = None
+
+
+def _shared(o: ParseOutcome) -> Row:
+    r = o.report
+    return {
+        "source_sha256": o.raw.sha256,
+        "parser_version": o.parser_version,
+        "parsed_at": o.parsed_at,
+        "report_year": r.year if r else None,
+        "agency_name": r.agency if r else None,
+        "format_version": r.format_version if r else None,
+    }
+
+
+def parse_status(report: ParsedReport | None) -> str:
+    """ok | warning | error | failed (see ``xxgk.schema.tables.PARSE_STATUSES``)."""
+    if report is None or any(i.rule == "unreadable" for i in report.issues):
+        return "failed"
+    if report.has_error:
+        return "error"
+    return "warning" if report.issues else "ok"
+
+
+def _iso_date(text: str | None) -> str | None:
+    if not text:
+        return None
+    head = str(text).strip()[:10].replace("/", "-").replace(".", "-")
+    try:
+        return dt.date.fromisoformat(head).isoformat()
+    except ValueError:
+        return None
+
+
+def report_row(o: ParseOutcome) -> Row:
+    r = o.report
+    issues = r.issues if r else ()
+    present = r.tables_present if r else {"table2": False, "table3": False, "table4": False}
+    return {
+        **_shared(o),
+        "title": r.title if r else None,
+        "publication_date": _iso_date(r.publication_date) if r else None,
+        "index_number": r.index_number if r else None,
+        "source": o.raw.source,
+        "source_url": o.raw.source_url,
+        "media_type": r.media_type if r else None,
+        "encoding": r.encoding if r else None,
+        "fee_status": r.fee.status if r else "not_stated",
+        "fee_amount_yuan": r.fee.amount_yuan if r else None,
+        "fee_text": r.fee.text if r else None,
+        "has_spam": bool(r.has_spam) if r else False,
+        "has_table2": present["table2"],
+        "has_table3": present["table3"],
+        "has_table4": present["table4"],
+        "parse_status": parse_status(r),
+        "n_errors": sum(i.severity == "error" for i in issues) + (1 if r is None else 0),
+        "n_warnings": sum(i.severity == "warning" for i in issues),
+    }
+
+
+def _cell_row(shared: Row, cid: str, row_key: str, col_key: str | None, cell: CellValue | None,
+              derived: Mapping[str, float | int]) -> Row:
+    value = None if cell is None else cell.value
+    status = "absent" if cell is None else cell.status
+    if cid in derived:
+        value, status = derived[cid], "derived"
+    return {
+        **shared,
+        "cell_id": cid,
+        "row_key": row_key,
+        "col_key": col_key,
+        "value": None if value is None else float(value),
+        "raw_text": cell.raw_text if cell else None,
+        "raw_label": cell.raw_label if cell else None,
+        "status": status,
+        "loc": cell.loc if cell else None,
+    }
+
+
+def cell_rows(o: ParseOutcome) -> dict[str, list[Row]]:
+    """The rows of ``table2_cells``, ``table3_cells`` and ``table4_cells`` for one report."""
+    out: dict[str, list[Row]] = {"table2_cells": [], "table3_cells": [], "table4_cells": []}
+    r = o.report
+    if r is None:
+        return out
+    shared = _shared(o)
+    for k in TABLE2_KEYS:
+        out["table2_cells"].append(_cell_row(shared, cell_id("table2", k), k, None, r.table2.get(k), r.derived))
+    for ext in r.extensions:
+        if ext.table == "table2" and ext.key in TABLE2_2019_EXTENSION_KEYS:
+            cell = CellValue(ext.value, "reported" if ext.value is not None else "blank", ext.raw_text,
+                             ext.raw_label, ext.loc)
+            out["table2_cells"].append(_cell_row(shared, cell_id("table2", ext.key), ext.key, None, cell, {}))
+    for row in TABLE3_ROWS:
+        cells = r.table3.get(row, {})
+        for col in TABLE3_COLS:
+            out["table3_cells"].append(
+                _cell_row(shared, cell_id("table3", row, col), row, col, cells.get(col), r.derived))
+    for k in TABLE4_KEYS:
+        out["table4_cells"].append(_cell_row(shared, cell_id("table4", k), k, None, r.table4.get(k), r.derived))
+    return out
+
+
+def section_rows(o: ParseOutcome) -> list[Row]:
+    if o.report is None:
+        return []
+    shared = _shared(o)
+    return [
+        {**shared, "section_id": sid, "text": text, "n_chars": len(text)}
+        for sid, text in o.report.sections.items() if text is not None
+    ]
+
+
+def issue_rows(o: ParseOutcome) -> list[Row]:
+    shared = _shared(o)
+    if o.report is None:
+        return [{**shared, "issue_index": 0, "rule": "unreadable", "severity": "error", "cells": None,
+                 "message": f"the parser failed: {o.error}", "loc": None}]
+    return [
+        {**shared, "issue_index": n, "rule": i.rule, "severity": i.severity,
+         "cells": ",".join(i.cells) if i.cells else None, "message": i.message, "loc": i.loc}
+        for n, i in enumerate(o.report.issues)
+    ]
+
+
+def rows_for(outcomes: Iterable[ParseOutcome]) -> dict[str, list[Row]]:
+    """All staging rows of a batch, by table."""
+    out: dict[str, list[Row]] = {t: [] for t in STAGING_TABLES}
+    for o in outcomes:
+        out["reports"].append(report_row(o))
+        for table, rows in cell_rows(o).items():
+            out[table].extend(rows)
+        out["sections"].extend(section_rows(o))
+        out["parse_issues"].extend(issue_rows(o))
+    return out
+
+
+def _column(values: list[Any], dtype: str) -> pd.Series | pd.api.extensions.ExtensionArray:
+    if dtype == "timestamp":
+        return pd.to_datetime(pd.Series(values, dtype="object"), utc=True).astype(PANDAS_DTYPES["timestamp"])
+    if dtype == "float":
+        return pd.Series([float("nan") if v is None else v for v in values], dtype="object").astype("float64")
+    return pd.array(values, dtype=PANDAS_DTYPES[dtype])  # type: ignore[call-overload]
+
+
+def frame(table: str, rows: list[Row]) -> pd.DataFrame:
+    """A DataFrame of ``rows`` with exactly the columns, order and dtypes of the staging spec."""
+    spec = TABLE_SPECS[table]
+    data = {f.name: _column([r.get(f.name) for r in rows], f.dtype) for f in spec.fields}
+    df = pd.DataFrame(data)
+    df.index = pd.RangeIndex(len(rows))
+    return df
+
+
+def frames_for(outcomes: Iterable[ParseOutcome]) -> dict[str, pd.DataFrame]:
+    """Typed DataFrames for every staging table of a batch (tables with no rows are empty frames)."""
+    return {table: frame(table, rows) for table, rows in rows_for(outcomes).items()}

@@ -1,0 +1,101 @@
+"""Pandera schemas generated from :data:`xxgk.schema.tables.TABLE_SPECS`, and the one validation entry point.
+
+Nobody writes a schema by hand: dtypes, nullability, allowed values (canonical keys, statuses, rule ids), lower
+bounds (counts are non-negative) and the primary key all come from the table spec. :func:`validate_frame` returns
+the validated frame or raises :class:`StagingSchemaError` whose message names the table, the column, the check and
+a few offending values, so a rejected batch can be quarantined with a reason a person can read.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaError, SchemaErrors
+
+from xxgk.schema.tables import NON_NEGATIVE_ROW_KEYS, TABLE_SPECS, FieldSpec, TableSpec
+
+logger = logging.getLogger(__name__)
+
+# Logical dtype → pandas dtype of a staging DataFrame. Dates travel as ISO strings and become date32 in Parquet.
+PANDAS_DTYPES: dict[str, object] = {
+    "string": pd.StringDtype(),
+    "int": pd.Int64Dtype(),
+    "float": "float64",
+    "bool": pd.BooleanDtype(),
+    "timestamp": pd.DatetimeTZDtype("us", "UTC"),
+    "date": pd.StringDtype(),
+}
+_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+
+
+class StagingSchemaError(ValueError):
+    """A staging DataFrame broke its schema; ``reason`` is a short human-readable summary."""
+
+    def __init__(self, table: str, reason: str, failures: pd.DataFrame | None = None) -> None:
+        super().__init__(f"{table}: {reason}")
+        self.table = table
+        self.reason = reason
+        self.failures = failures
+
+
+def _checks(f: FieldSpec) -> list[pa.Check]:
+    checks: list[pa.Check] = []
+    if f.allowed is not None:
+        checks.append(pa.Check.isin(list(f.allowed), error=f"{f.name} must be one of {list(f.allowed)[:8]}"
+                                    + (" …" if len(f.allowed) > 8 else "")))
+    if f.min_value is not None:
+        checks.append(pa.Check.ge(f.min_value, error=f"{f.name} must be >= {f.min_value:g}"))
+    pattern = f.pattern or (_DATE_PATTERN if f.dtype == "date" else None)
+    if pattern:
+        checks.append(pa.Check.str_matches(pattern, error=f"{f.name} must match {pattern}"))
+    return checks
+
+
+def _non_negative_rows(keys: tuple[str, ...]) -> pa.Check:
+    key_set = list(keys)
+
+    def check(df: pd.DataFrame) -> pd.Series:
+        return ~(df["row_key"].isin(key_set).fillna(False) & (df["value"] < 0).fillna(False))
+
+    return pa.Check(check, error="canonical counts must be >= 0 (value < 0 on a canonical row_key)")
+
+
+@cache
+def schema_for(table: str) -> pa.DataFrameSchema:
+    """The pandera schema of one staging table, built from its :class:`TableSpec`."""
+    spec: TableSpec = TABLE_SPECS[table]
+    columns = {
+        f.name: pa.Column(PANDAS_DTYPES[f.dtype], checks=_checks(f), nullable=f.nullable, title=f.label_zh,
+                          description=f.description)
+        for f in spec.fields
+    }
+    frame_checks = [_non_negative_rows(NON_NEGATIVE_ROW_KEYS[table])] if table in NON_NEGATIVE_ROW_KEYS else []
+    return pa.DataFrameSchema(
+        columns, checks=frame_checks, strict=True, ordered=True, coerce=False, unique=list(spec.primary_key),
+        name=table, report_duplicates="all",
+    )
+
+
+def _summarize(table: str, failures: pd.DataFrame) -> str:
+    parts = []
+    for (column, check), group in failures.groupby(["column", "check"], dropna=False, sort=False):
+        examples = ", ".join(repr(v) for v in group["failure_case"].drop_duplicates().head(3))
+        where = f"column {column!r}" if isinstance(column, str) and column else "table"
+        parts.append(f"{where} failed {check} ({len(group)} rows; e.g. {examples})")
+    return "; ".join(parts) or f"{table} failed validation"
+
+
+def validate_frame(table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Validate ``df`` against the staging schema of ``table``; raise :class:`StagingSchemaError` on failure."""
+    try:
+        return schema_for(table).validate(df, lazy=True)
+    except SchemaErrors as exc:
+        failures = exc.failure_cases
+        reason = _summarize(table, failures)
+    except SchemaError as exc:  # non-lazy errors (e.g. a missing column)
+        failures, reason = None, str(exc).splitlines()[0]
+    logger.warning("staging schema violation in %s: %s", table, reason)
+    raise StagingSchemaError(table, reason, failures)

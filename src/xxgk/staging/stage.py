@@ -1,0 +1,147 @@
+"""Staging work: which raw objects still need parsing, parsing a batch, and writing it (validated) to staging.
+
+A report is parsed again only for new bytes or a new parser version: the (sha256, parser_version) pairs already in
+``staging/reports`` are skipped, and so are reports whose rows broke the schema under the current parser version
+(listed in ``staging/_quarantine``). A batch that fails validation is quarantined whole; its innocent reports are
+then staged again as a batch of their own, so one malformed report does not hold back its neighbours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from xxgk.parsing.model import ParsedReport
+from xxgk.staging.frames import ParseOutcome, RawObject, frames_for
+from xxgk.staging.write import QUARANTINE_PREFIX, STAGING_PREFIX, BatchResult, write_batch
+from xxgk.storage.base import ObjectStore
+from xxgk.storage.paths import raw_key
+
+logger = logging.getLogger(__name__)
+
+Parser = Callable[[bytes, str | None], ParsedReport]
+_RAW_COLUMNS = {"sha256": ("sha256", "source_sha256"), "source": ("source",),
+                "source_url": ("source_url", "url"), "name": ("name", "filename", "source_name", "path")}
+
+
+def staged_pairs(store: ObjectStore) -> set[tuple[str, str]]:
+    """(sha256, parser_version) of every report already in ``staging/reports``."""
+    pairs: set[tuple[str, str]] = set()
+    for key in store.list_keys(f"{STAGING_PREFIX}/reports/"):
+        if not key.endswith(".parquet"):
+            continue
+        tbl = pq.read_table(io.BytesIO(store.get_bytes(key)), columns=["source_sha256", "parser_version"])
+        pairs.update(zip(tbl.column(0).to_pylist(), tbl.column(1).to_pylist(), strict=True))
+    return pairs
+
+
+def quarantined_shas(store: ObjectStore, parser_version: str) -> set[str]:
+    """Reports whose own rows broke the staging schema under ``parser_version``."""
+    out: set[str] = set()
+    for key in store.list_keys(f"{QUARANTINE_PREFIX}/"):
+        if not key.endswith(".json"):
+            continue
+        rec = json.loads(store.get_bytes(key))
+        if rec.get("parser_version") == parser_version:
+            out.update(r["source_sha256"] for r in rec.get("reports", []) if r.get("is_offending"))
+    return out
+
+
+def raw_objects(manifest: pd.DataFrame) -> list[RawObject]:
+    """One :class:`RawObject` per distinct sha256 in a manifest DataFrame (first row wins)."""
+    cols = {k: next((c for c in names if c in manifest.columns), None) for k, names in _RAW_COLUMNS.items()}
+    if cols["sha256"] is None:
+        raise ValueError("the manifest has no sha256 column")
+    seen: dict[str, RawObject] = {}
+    for rec in manifest.to_dict("records"):
+        sha = str(rec[cols["sha256"]])
+        if sha in seen:
+            continue
+
+        def get(k: str, rec: dict = rec) -> str | None:
+            v = rec.get(cols[k]) if cols[k] else None
+            return None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+
+        seen[sha] = RawObject(sha, name=get("name"), source=get("source"), source_url=get("source_url"))
+    return list(seen.values())
+
+
+def pending(store: ObjectStore, objects: Iterable[RawObject], parser_version: str) -> list[RawObject]:
+    """The objects that have not been staged (or quarantined) under ``parser_version``."""
+    done = {s for s, v in staged_pairs(store) if v == parser_version} | quarantined_shas(store, parser_version)
+    return [o for o in objects if o.sha256 not in done]
+
+
+def chunks(items: Sequence[RawObject], size: int) -> Iterator[list[RawObject]]:
+    for i in range(0, len(items), max(1, size)):
+        yield list(items[i:i + size])
+
+
+def _default_parser() -> Parser:
+    from xxgk.parsing.report import parse_bytes
+
+    return parse_bytes
+
+
+def parse_one(store: ObjectStore, raw: RawObject, parser_version: str, parser: Parser | None = None) -> ParseOutcome:
+    """Parse one raw object. A missing object or a parser crash becomes a ``failed`` outcome, never an exception."""
+    now = dt.datetime.now(dt.UTC)
+    try:
+        data = store.get_bytes(raw_key(raw.sha256))
+        report = (parser or _default_parser())(data, raw.name)
+        return ParseOutcome(raw, parser_version, now, report)
+    except Exception as exc:  # noqa: BLE001 - one bad report must not stop the batch
+        logger.warning("parse failed for %s: %s: %s", raw.sha256, type(exc).__name__, exc)
+        return ParseOutcome(raw, parser_version, now, None, f"{type(exc).__name__}: {exc}")
+
+
+@dataclass
+class StageResult:
+    """What a staging run did; ``batches`` lists every batch written or quarantined."""
+
+    n_pending: int = 0
+    n_staged: int = 0
+    n_quarantined: int = 0
+    batches: list[BatchResult] = field(default_factory=list)
+
+    def add(self, other: StageResult) -> StageResult:
+        self.n_pending += other.n_pending
+        self.n_staged += other.n_staged
+        self.n_quarantined += other.n_quarantined
+        self.batches.extend(other.batches)
+        return self
+
+
+def stage_outcomes(store: ObjectStore, outcomes: list[ParseOutcome], parser_version: str) -> StageResult:
+    """Validate and write parsed outcomes as one batch; on failure, retry the innocent reports once."""
+    res = StageResult(n_pending=len(outcomes))
+    if not outcomes:
+        return res
+    batch = write_batch(store, frames_for(outcomes), parser_version)
+    res.batches.append(batch)
+    if not batch.quarantined:
+        res.n_staged = len(outcomes)
+        return res
+    innocent = [o for o in outcomes if o.raw.sha256 not in set(batch.offending)]
+    if not innocent or len(innocent) == len(outcomes):
+        res.n_quarantined = len(outcomes)
+        return res
+    retry = write_batch(store, frames_for(innocent), parser_version)
+    res.batches.append(retry)
+    res.n_staged = 0 if retry.quarantined else len(innocent)
+    res.n_quarantined = len(outcomes) - res.n_staged
+    return res
+
+
+def stage_batch(store: ObjectStore, objects: list[RawObject], parser_version: str,
+                parser: Parser | None = None) -> StageResult:
+    """Parse a batch of raw objects and write it to staging (the unit of work of one Prefect task)."""
+    outcomes = [parse_one(store, o, parser_version, parser) for o in objects]
+    return stage_outcomes(store, outcomes, parser_version)
