@@ -1,0 +1,81 @@
+"""Splitting glued digit runs (format-spec §9): ``801000081`` → 80,1,0,0,0,0,81.
+
+Only the identities can split such runs. A part never has a leading zero (``0`` alone is fine), so ``000`` is
+three zeros and ``100`` is one hundred or 10,0 or 1,0,0. When several splits satisfy every identity the caller
+reports it instead of choosing.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+
+MAX_RUN_DIGITS = 64  # a glued table-三 row of 7 four-digit counts is 28 digits; longer is not a table row
+MAX_CANDIDATES = 200
+MAX_PART_DIGITS = 7  # no single count in these reports reaches ten million
+MAX_COMBINATIONS = 20_000
+
+
+def splits(run: str, n: int, accept: Callable[[tuple[int, ...]], bool] = lambda parts: True) -> list[tuple[int, ...]]:
+    """Every split of ``run`` into ``n`` parts without leading zeros that ``accept`` admits (bounded)."""
+    if not run.isdigit() or len(run) > MAX_RUN_DIGITS or not n <= len(run) <= n * MAX_PART_DIGITS:
+        return []
+    out: list[tuple[int, ...]] = []
+    for parts in _splits(run, n):
+        if accept(parts):
+            out.append(parts)
+            if len(out) >= MAX_CANDIDATES:
+                break
+    return out
+
+
+def _splits(run: str, n: int) -> Iterator[tuple[int, ...]]:
+    if n == 1:
+        if len(run) <= MAX_PART_DIGITS and (run == "0" or not run.startswith("0")):
+            yield (int(run),)
+        return
+    longest = 1 if run.startswith("0") else MAX_PART_DIGITS
+    for size in range(1, min(longest, len(run) - (n - 1)) + 1):
+        if len(run) - size > (n - 1) * MAX_PART_DIGITS:
+            continue
+        head = int(run[:size])
+        for rest in _splits(run[size:], n - 1):
+            yield (head, *rest)
+
+
+def row_total_holds(parts: tuple[int, ...]) -> bool:
+    """Table 三 row identity I2: the last part is the sum of the others."""
+    return parts[-1] == sum(parts[:-1])
+
+
+def groups_total_hold(group_size: int) -> Callable[[tuple[int, ...]], bool]:
+    """Table 四 identity I4 for consecutive groups: each group's last part is the sum of its others."""
+
+    def accept(parts: tuple[int, ...]) -> bool:
+        return all(
+            parts[i + group_size - 1] == sum(parts[i : i + group_size - 1]) for i in range(0, len(parts), group_size)
+        )
+
+    return accept
+
+
+def choose_consistent(
+    candidates: dict[str, list[tuple[int, ...]]], consistent: Callable[[dict[str, tuple[int, ...]]], bool]
+) -> list[dict[str, tuple[int, ...]]]:
+    """The combinations of per-row candidates that ``consistent`` accepts (column identities across rows).
+
+    Rows with one candidate are fixed; the product over the others is bounded by MAX_COMBINATIONS, past which the
+    result is the empty list (the caller then reports the rows as ambiguous).
+    """
+    keys = list(candidates)
+    total = 1
+    for key in keys:
+        total *= max(1, len(candidates[key]))
+        if total > MAX_COMBINATIONS:
+            return []
+    solutions = []
+    for combo in itertools.product(*(candidates[k] for k in keys)):
+        choice = dict(zip(keys, combo, strict=True))
+        if consistent(choice):
+            solutions.append(choice)
+    return solutions

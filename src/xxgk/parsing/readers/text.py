@@ -1,0 +1,185 @@
+"""Plain-text reports → :class:`Document`, for every text serialization of format-spec §7 and §9.
+
+* pipe rows (``label | 0 | 0 |``) and tab rows: one grid row per line;
+* one cell per line ending in `` |``, with bare ``|`` lines opening rows and ``||`` padding lines (seed 000);
+* one cell per line separated by blank lines, where an extra blank line is an empty cell (seed 004);
+* glued digits: a row label immediately followed by its digits (``…申请数量801000081``), split into a label cell
+  and one digit-run cell; the table mappers split the run with the identities.
+
+One-cell lines are regrouped into rows: a label starts a row and the values after it join that row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from xxgk.parsing import labels
+from xxgk.parsing.cells import LABEL, NUMBER, classify
+from xxgk.parsing.model import Cell, Document, Row
+from xxgk.parsing.normalize import fold_text, label_numbering, normalize_label
+from xxgk.schema.keys import TABLE3_ROW_SPECS
+
+MAX_LINE_FOR_GLUE = 4000  # longer lines are prose or garbage; never try to split them
+_DIGITS_SPLIT = re.compile(r"(\d+)")
+_PIPE_ONLY = re.compile(r"^[|\s]+$")
+
+BLANK_LINE, MARKER_LINE, GRID_LINE, SINGLE_LINE = range(4)
+
+
+def read_text(text: str, *, media_type: str = "text", encoding: str | None = None) -> Document:
+    lines = text.splitlines()
+    kinds = [_line_kind(line) for line in lines]
+    base_gap = _typical_gap_before_values(lines, kinds)
+    rows: list[Row] = []
+    current: list[Cell] = []
+    gap = 0
+
+    def flush() -> None:
+        if current:
+            rows.append(Row(tuple(current), current[0].loc, is_grid=False))
+            current.clear()
+
+    for index, (line, kind) in enumerate(zip(lines, kinds, strict=True)):
+        loc = f"line {index + 1}"
+        if kind == BLANK_LINE:
+            gap += 1
+            continue
+        if kind == MARKER_LINE:
+            flush()
+        elif kind == GRID_LINE:
+            flush()
+            rows.append(Row(tuple(Cell(t, f"{loc} col {i + 1}") for i, t in enumerate(_split_grid(line))), loc, True))
+        else:
+            pieces = split_glued(line) or [_strip_terminator(line)]
+            for position, piece in enumerate(pieces):
+                cell = Cell(piece, loc)
+                is_label = classify(piece).kind == LABEL
+                if is_label:
+                    flush()
+                    current.append(cell)
+                    continue
+                if position == 0 and current and gap > base_gap:
+                    # An extra blank line inside a run of values is an empty cell (seed 004's R04).
+                    current.extend(Cell("", f"{loc} (blank line)") for _ in range(gap - base_gap))
+                current.append(cell)
+        gap = 0
+    flush()
+    return Document(lines=tuple(lines), rows=tuple(rows), media_type=media_type, encoding=encoding)
+
+
+def _line_kind(line: str) -> int:
+    stripped = line.strip()
+    if not stripped:
+        return BLANK_LINE
+    if "\t" in line:
+        return GRID_LINE
+    if "|" in stripped:
+        if _PIPE_ONLY.match(stripped):
+            return MARKER_LINE
+        if stripped.count("|") == 1 and stripped.endswith("|"):
+            return SINGLE_LINE  # one cell per line with a `` |`` terminator
+        return GRID_LINE
+    return SINGLE_LINE
+
+
+def _split_grid(line: str) -> list[str]:
+    if "\t" in line:
+        return [c.strip() for c in line.rstrip("\r\n").split("\t")]
+    s = line.strip()
+    if s.startswith("|"):
+        s = s[1:]
+    if s.endswith("|"):
+        s = s[:-1]
+    return [c.strip() for c in s.split("|")]
+
+
+def _strip_terminator(line: str) -> str:
+    s = line.strip()
+    return s[:-1].rstrip() if s.endswith("|") else s
+
+
+def _typical_gap_before_values(lines: list[str], kinds: list[int]) -> int:
+    """The usual number of blank lines before a one-cell value line (0 for seed 000, 1 for seed 004)."""
+    gaps: Counter[int] = Counter()
+    gap = 0
+    for line, kind in zip(lines, kinds, strict=True):
+        if kind == BLANK_LINE:
+            gap += 1
+            continue
+        if kind == SINGLE_LINE and classify(_strip_terminator(line)).kind == NUMBER:
+            gaps[gap] += 1
+        gap = 0
+    return gaps.most_common(1)[0][0] if gaps else 0
+
+
+# --- glued digits ------------------------------------------------------------------------------------------------
+
+
+def _official_numbers() -> dict[str, str]:
+    out = {}
+    for spec in TABLE3_ROW_SPECS:
+        numbering = label_numbering(spec.label) or ""
+        digits = "".join(ch for ch in numbering if ch.isdigit())
+        if digits:
+            out[normalize_label(spec.label)] = digits
+    return out
+
+
+_NUMBER_OF_LABEL = _official_numbers()
+
+
+def _label_suffixes() -> tuple[str, ...]:
+    forms = set()
+    for label_map in (labels.table3_rows(), labels.table2_rows(), labels.table4_leaves()):
+        forms.update(label_map._exact)  # noqa: SLF001 - same package
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+_SUFFIXES: tuple[str, ...] = ()
+
+
+def ends_with_label(text: str) -> bool:
+    global _SUFFIXES
+    if not _SUFFIXES:
+        _SUFFIXES = _label_suffixes()
+    norm = normalize_label(text)
+    return bool(norm) and any(norm.endswith(s) for s in _SUFFIXES)
+
+
+def split_glued(line: str) -> list[str] | None:
+    """Split ``label<digits>label<digits>…`` into alternating label and digit-run cells, or None if not glued.
+
+    A digit run directly before a numbered label (``…0000003.其他``) carries that label's number at its end; the
+    official numbering of the label that follows tells how many digits to give back.
+    """
+    s = fold_text(line).strip()
+    if len(s) > MAX_LINE_FOR_GLUE or not any(ch.isdigit() for ch in s):
+        return None
+    parts = _DIGITS_SPLIT.split(s)  # text, digits, text, digits, …, text
+    if len(parts) < 3:
+        return None
+    cells: list[str] = []
+    label = parts[0]
+    has_table_label = False
+    for i in range(1, len(parts), 2):
+        digits, after = parts[i], parts[i + 1]
+        numbering = ""
+        if after[:1] in (".", "、"):
+            expected = _NUMBER_OF_LABEL.get(normalize_label(after[1:]), "")
+            take = len(expected) if expected and digits.endswith(expected) else 1
+            numbering, digits = digits[-take:], digits[:-take]
+        if digits:
+            if not label.strip() or not ends_with_label(label):
+                return None  # a number after prose, a date, …: this line is not a glued table row
+            has_table_label = True
+            cells.extend([label.strip(), digits])
+            label = numbering + after
+        else:
+            label = label + numbering + after
+    if label.strip():
+        if ends_with_label(label) or not cells:
+            cells.append(label.strip())
+        else:
+            return None
+    return cells if has_table_label else None

@@ -1,0 +1,209 @@
+"""The parser's entry point: bytes or a path → :class:`ParsedReport`.
+
+read (format reader) → map tables by label → derive forced cells → check identities → metadata, sections, fee,
+spam. Never raises for bad input: unreadable bytes give a report with every table absent and an error issue.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from xxgk.parsing.derive import check_identities, derive_forced
+from xxgk.parsing.meta import find_spam, read_fee, read_metadata, split_sections
+from xxgk.parsing.model import CellValue, Document, FeeStatement, Issue, ParsedReport
+from xxgk.parsing.normalize import decode_bytes
+from xxgk.parsing.readers.errors import ReaderError
+from xxgk.parsing.readers.html import looks_like_html, read_html
+from xxgk.parsing.readers.text import read_text
+from xxgk.parsing.tables.table2 import read_table2
+from xxgk.parsing.tables.table3 import read_table3
+from xxgk.parsing.tables.table4 import read_table4
+from xxgk.schema.identities import RULES, table3_identities, table4_identities
+from xxgk.schema.keys import TABLE2_KEYS, TABLE3_COLS, TABLE3_ROWS, TABLE4_KEYS, cell_id
+
+logger = logging.getLogger(__name__)
+
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+MAX_REPLACEMENT_SHARE = 0.02  # more undecodable characters than this: not a text report
+TOWNSHIP_FEE_LIMIT_WAN_YUAN = 1e4  # format-spec §2: a township fee above this looks like 元 entered as 万元
+ANY_FEE_LIMIT_WAN_YUAN = 1e6
+_TOWNSHIP = re.compile(r"(镇|乡|街道|街道办事处)(人民政府)?$")
+_BINARY_MAGIC = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00",
+                 b"MM\x00*", b"\x1f\x8b", b"BZh", b"7z\xbc\xaf", b"Rar!")
+
+
+def parse_path(path: str | Path) -> ParsedReport:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            return unreadable_report(f"{path.name}: {size} bytes is larger than the {MAX_INPUT_BYTES} byte limit")
+        data = path.read_bytes()
+    except OSError as exc:
+        return unreadable_report(f"{path}: cannot read file: {exc.strerror or exc}")
+    return parse_bytes(data, name=path.name)
+
+
+def parse_bytes(data: bytes, name: str | None = None) -> ParsedReport:
+    try:
+        document = read_document(data)
+    except ReaderError as exc:
+        return unreadable_report(str(exc))
+    except (RecursionError, MemoryError, ValueError) as exc:  # hostile input the readers did not anticipate
+        logger.warning("reader failed on %s", name, exc_info=True)
+        return unreadable_report(f"could not read input: {type(exc).__name__}: {exc}")
+    return parse_document(document)
+
+
+def sniff_media_type(data: bytes) -> str:
+    head = data[:8192]
+    if any(head.startswith(m) for m in _BINARY_MAGIC):
+        return "binary"
+    if looks_like_html(data):
+        return "html"
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "binary"
+    return "text"
+
+
+def read_document(data: bytes) -> Document:
+    if len(data) > MAX_INPUT_BYTES:
+        raise ReaderError(f"input of {len(data)} bytes is larger than the {MAX_INPUT_BYTES} byte limit")
+    if not data.strip():
+        raise ReaderError("empty input: no report text")
+    media_type = sniff_media_type(data)
+    if media_type == "binary":
+        return _read_binary(data)
+    text, encoding = decode_bytes(data)
+    if encoding == "utf-8-replace" and text.count("\ufffd") > MAX_REPLACEMENT_SHARE * len(text):
+        raise ReaderError("input is neither UTF-8 nor GBK/GB18030 text and not a known document format")
+    if sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\r\n\t\f") > 0.01 * min(len(text), 20000) + 2:
+        raise ReaderError("input looks binary (control characters), not a text report")
+    if media_type == "html":
+        return read_html(text, encoding=encoding)
+    return read_text(text, encoding=encoding)
+
+
+def _read_binary(data: bytes) -> Document:
+    try:
+        from xxgk.parsing.readers.binary import read_binary  # PDF, Word, spreadsheets, images
+        from xxgk.parsing.readers.sniff import sniff_media_type as sniff_binary
+    except ImportError as exc:
+        raise ReaderError("binary document formats are not supported by this installation") from exc
+    return read_binary(data, sniff_binary(data))
+
+
+def parse_document(document: Document) -> ParsedReport:
+    rows = document.rows
+    t3 = read_table3(rows)
+    t2 = read_table2(rows, stop_at=t3.start_index)
+    t4 = read_table4(rows, start=t3.end_index or 0)
+    layout = t3.format_version if t3.found else (t2.format_version if t2.found else None)
+    identities = (table3_identities(layout or "2021") if t3.found else ()) + (table4_identities() if t4.found else ())
+    cells: dict[str, CellValue] = {**t2.cells, **t3.cells, **t4.cells}
+    values = {k: v.value for k, v in cells.items()}
+    derivable = [k for k, v in cells.items() if v.status in ("blank", "absent", "na") and _in_present_table(k, t3, t4)
+                 and not _not_in_layout(k, layout)]
+    derived = derive_forced(values, derivable, identities)
+    merged = {**values, **derived}
+
+    issues: list[Issue] = list(document.reader_issues)
+    issues += t2.issues + t3.issues + t4.issues
+    for name, table in (("table2", t2), ("table3", t3), ("table4", t4)):
+        if not table.found:
+            issues.append(_issue("table_missing", f"{name} was not found in the report"))
+    issues += _check_values(cells)
+    issues += check_identities(merged, identities)
+    if derived:
+        issues.append(Issue("cell_derived", RULES["cell_derived"].severity,
+                            f"{len(derived)} cells missing in the source were derived from the identities",
+                            tuple(derived)))
+    missing = [k for k, v in cells.items() if merged.get(k) is None and v.status != "na"
+               and _table_found(k, t2, t3, t4) and not _not_in_layout(k, layout)]
+    if missing:
+        issues.append(Issue("cells_incomplete", RULES["cells_incomplete"].severity,
+                            f"{len(missing)} cells are neither reported nor derivable", tuple(missing)))
+
+    meta = read_metadata(document.lines)
+    sections = split_sections(document.lines)
+    fee = read_fee(sections, document.lines)
+    spam = find_spam(document.lines)
+    if spam:
+        issues.append(_issue("spam_detected", "injected spam or defacement on lines "
+                             + ", ".join(str(n) for n, _ in spam[:10]) + ": " + spam[0][1][:80]))
+    if meta.agency is None:
+        issues.append(_issue("agency_missing", "no agency name found in the title, metadata or signature"))
+    if meta.year is None:
+        issues.append(_issue("year_missing", "no report year found in the title or the data period"))
+    if layout == "2019" and meta.year and meta.year > 2020:
+        issues.append(_issue("format_2019_late", f"the 2019 layout is used for report year {meta.year}"))
+    issues += _fee_magnitude(cells, meta.agency)
+
+    return ParsedReport(
+        agency=meta.agency, year=meta.year, format_version=layout, title=meta.title,
+        publication_date=meta.publication_date, index_number=meta.index_number,
+        table2={k: cells[cell_id("table2", k)] for k in TABLE2_KEYS},
+        table3={r: {c: cells[cell_id("table3", r, c)] for c in TABLE3_COLS} for r in TABLE3_ROWS},
+        table4={k: cells[cell_id("table4", k)] for k in TABLE4_KEYS},
+        derived=derived, issues=tuple(issues), sections=sections, fee=fee, has_spam=bool(spam),
+        media_type=document.media_type, encoding=document.encoding,
+        extensions=tuple(t2.extensions + t3.extensions + t4.extensions),
+    )
+
+
+def unreadable_report(message: str) -> ParsedReport:
+    absent = CellValue(None, "absent")
+    return ParsedReport(
+        agency=None, year=None, format_version=None, title=None, publication_date=None, index_number=None,
+        table2=dict.fromkeys(TABLE2_KEYS, absent), table3={r: dict.fromkeys(TABLE3_COLS, absent) for r in TABLE3_ROWS},
+        table4=dict.fromkeys(TABLE4_KEYS, absent), derived={},
+        issues=(_issue("unreadable", message),), sections={}, fee=FeeStatement("not_stated"), has_spam=False,
+        media_type="unknown", encoding=None,
+    )
+
+
+def _issue(rule: str, message: str, cells: tuple[str, ...] = ()) -> Issue:
+    return Issue(rule, RULES[rule].severity, message, cells)
+
+
+def _table_found(cell: str, *tables) -> bool:
+    t2, t3, t4 = tables
+    return {"table2": t2, "table3": t3, "table4": t4}[cell.split(".", 1)[0]].found
+
+
+def _in_present_table(cell: str, t3, t4) -> bool:
+    return (cell.startswith("table3.") and t3.found) or (cell.startswith("table4.") and t4.found)
+
+
+def _not_in_layout(cell: str, layout: str | None) -> bool:
+    from xxgk.schema.keys import TABLE3_ROWS_NOT_IN_LAYOUT
+
+    parts = cell.split(".")
+    return parts[0] == "table3" and parts[1] in TABLE3_ROWS_NOT_IN_LAYOUT.get(layout or "2021", ())
+
+
+def _check_values(cells: dict[str, CellValue]) -> list[Issue]:
+    bad = []
+    for key, cell in cells.items():
+        value = cell.value
+        if value is None:
+            continue
+        is_count = key != cell_id("table2", "fees_wan_yuan")
+        if value < 0 or (is_count and float(value) != int(value)):
+            bad.append(key)
+    if not bad:
+        return []
+    return [_issue("non_negative", f"{len(bad)} cells are negative or not whole counts", tuple(bad))]
+
+
+def _fee_magnitude(cells: dict[str, CellValue], agency: str | None) -> list[Issue]:
+    fee = cells[cell_id("table2", "fees_wan_yuan")].value
+    if fee is None:
+        return []
+    limit = TOWNSHIP_FEE_LIMIT_WAN_YUAN if agency and _TOWNSHIP.search(agency) else ANY_FEE_LIMIT_WAN_YUAN
+    if fee > limit:
+        return [_issue("fee_magnitude", f"行政事业性收费 {fee} 万元 exceeds {limit:g} 万元 for this agency; "
+                       "possibly 元 entered as 万元", (cell_id("table2", "fees_wan_yuan"),))]
+    return []

@@ -1,0 +1,97 @@
+"""Helpers shared by the three table mappers: finding a row's label and its value cells, reading a value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from xxgk.parsing.cells import BLANK, LABEL, NA, NUMBER, classify
+from xxgk.parsing.labels import LabelMap, LabelMatch
+from xxgk.parsing.model import Cell, CellValue, ExtensionCell, Issue, Row
+from xxgk.parsing.normalize import normalize_label
+
+MAX_LABEL_CHARS = 60  # longer "labels" are prose: a table row label never runs this long once normalised
+
+
+@dataclass
+class TableResult:
+    """What one mapper found: canonical cells by dotted id, plus what it noticed."""
+
+    cells: dict[str, CellValue] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    extensions: list[ExtensionCell] = field(default_factory=list)
+    format_version: str | None = None
+    found: bool = False
+    start_index: int | None = None  # first and last row index the table was read from
+    end_index: int | None = None
+
+
+@dataclass(frozen=True)
+class LabelledRow:
+    key: str
+    match: LabelMatch
+    label: Cell
+    values: tuple[Cell, ...]  # value cells after the label, span placeholders dropped, trailing blanks trimmed
+    row: Row
+
+
+def match_label(text: str, label_map: LabelMap, *, allow_suffix: bool = True) -> LabelMatch | None:
+    """Exact or fuzzy match of a whole label; else (glued group + item labels) the longest label it ends with."""
+    norm = normalize_label(text)
+    if not norm or len(norm) > MAX_LABEL_CHARS:
+        return None
+    hit = label_map.match(text)
+    if hit or not allow_suffix:
+        return hit
+    for form in sorted(label_map._exact, key=len, reverse=True):  # noqa: SLF001 - same package
+        if len(form) >= 2 and norm.endswith(form) and len(norm) > len(form):
+            key, version = label_map._exact[form]  # noqa: SLF001
+            return LabelMatch(key, version, False)
+    return None
+
+
+def labelled_row(row: Row, label_map: LabelMap) -> LabelledRow | None:
+    """The row's canonical label (the right-most label cell that matches) and the value cells after it."""
+    cells = [c for c in row.cells if not c.is_span]
+    kinds = [classify(c.text).kind for c in cells]
+    for i in range(len(cells) - 1, -1, -1):
+        if kinds[i] != LABEL:
+            continue
+        hit = match_label(cells[i].text, label_map)
+        if hit is None:
+            continue
+        values: list[Cell] = []
+        for cell, kind in zip(cells[i + 1 :], kinds[i + 1 :], strict=True):
+            if kind == LABEL:
+                break
+            values.append(cell)
+        while values and classify(values[-1].text).kind == BLANK:
+            values.pop()
+        return LabelledRow(hit.key, hit, cells[i], tuple(values), row)
+    return None
+
+
+def strip_leading_blanks(values: tuple[Cell, ...]) -> tuple[Cell, ...]:
+    i = 0
+    while i < len(values) and classify(values[i].text).kind == BLANK:
+        i += 1
+    return values[i:]
+
+
+def cell_value(cell: Cell | None, raw_label: str | None) -> CellValue:
+    """A source cell as a canonical CellValue: numbers reported, ``/`` n/a, blanks blank, anything else blank."""
+    if cell is None:
+        return CellValue(None, "absent", None, raw_label, None)
+    parsed = classify(cell.text)
+    if parsed.kind == NUMBER:
+        return CellValue(parsed.number, "reported", cell.text, raw_label, cell.loc)
+    if parsed.kind == NA:
+        return CellValue(None, "na", cell.text, raw_label, cell.loc)
+    return CellValue(None, "blank", cell.text, raw_label, cell.loc)
+
+
+def is_glued_run(values: tuple[Cell, ...], expected: int) -> bool:
+    """One digit run standing where ``expected`` separate values belong."""
+    if len(values) != 1 or expected < 2:
+        return False
+    text = values[0].text.strip()
+    return text.isdigit() and len(text) >= expected

@@ -1,0 +1,213 @@
+"""表三 收到和处理政府信息公开申请情况: rows by label, columns by count and position (format-spec §3).
+
+Rows are found by their labels, never by counting. Values map to the seven columns by position when a row carries
+seven; a row that lost cells maps onto the columns the header shows (seed 002 lost 其他) or, failing that, from the
+left, and says so. Glued digit runs are split with I2 per row and I1/I3 across rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from xxgk.parsing import glued, labels
+from xxgk.parsing.cells import LABEL, NUMBER, classify
+from xxgk.parsing.derive import check_identities
+from xxgk.parsing.model import Cell, CellValue, Issue, Row
+from xxgk.parsing.normalize import normalize_label
+from xxgk.parsing.tables.common import (
+    LabelledRow,
+    TableResult,
+    cell_value,
+    is_glued_run,
+    labelled_row,
+    strip_leading_blanks,
+)
+from xxgk.schema.identities import RULES, table3_identities
+from xxgk.schema.keys import TABLE3_COLS, TABLE3_ROWS, TABLE3_ROWS_NOT_IN_LAYOUT, cell_id
+
+N_COLS = len(TABLE3_COLS)
+MIN_ROWS_FOR_TABLE = 3  # a stray row label in prose (seed 001) must not make a table
+
+
+def read_table3(rows: Sequence[Row]) -> TableResult:
+    result = TableResult()
+    found: dict[str, LabelledRow] = {}
+    header_cols: set[str] = set()
+    first_data_index: int | None = None
+    for index, row in enumerate(rows):
+        hit = labelled_row(row, labels.table3_rows())
+        if hit is None or not hit.values:
+            if first_data_index is None:
+                header_cols |= _header_columns(row)
+            continue
+        key = _resolve_key(hit, found)
+        if key is None or key in found:
+            continue
+        found[key] = hit
+        if first_data_index is None:
+            first_data_index = index
+        result.end_index = index
+    if len(found) < MIN_ROWS_FOR_TABLE:
+        for row_key in TABLE3_ROWS:
+            for col in TABLE3_COLS:
+                result.cells[cell_id("table3", row_key, col)] = CellValue(None, "absent")
+        result.end_index = None
+        return result
+    result.found = True
+    result.start_index = first_data_index
+    result.format_version = _layout(found)
+    _map_rows(found, header_cols, result)
+    return result
+
+
+def _resolve_key(hit: LabelledRow, found: dict[str, LabelledRow]) -> str | None:
+    """（六）其他处理 with values is the 2019 single row; 其他 alone is R23 only after R22 or R21 was seen."""
+    if hit.key == "other_other" and normalize_label(hit.label.text) == "其他":
+        return "other_other" if ("other_overdue_fee" in found or "other_overdue_correction" in found) else None
+    if hit.key == "total" and "granted" not in found and "new_received" not in found:
+        return None  # a header 总计 before any data row
+    return hit.key
+
+
+def _layout(found: dict[str, LabelledRow]) -> str:
+    if "other_overdue_correction" in found or "other_overdue_fee" in found:
+        return "2021"
+    other = found.get("other_other")
+    if other is not None and other.match.format_version == "2019":
+        return "2019"
+    return "2021"
+
+
+def _header_columns(row: Row) -> set[str]:
+    cols = set()
+    for cell in row.cells:
+        if cell.is_span or classify(cell.text).kind != LABEL:
+            continue
+        hit = labels.table3_cols().match(cell.text, fuzzy=False)
+        if hit:
+            cols.add(hit.key)
+    return cols
+
+
+def _map_rows(found: dict[str, LabelledRow], header_cols: set[str], result: TableResult) -> None:
+    layout = result.format_version or "2021"
+    not_in_layout = set(TABLE3_ROWS_NOT_IN_LAYOUT[layout])
+    header_order = [c for c in TABLE3_COLS if c in header_cols]
+    glued_rows: dict[str, str] = {}
+    for row_key in TABLE3_ROWS:
+        hit = found.get(row_key)
+        if row_key in not_in_layout:
+            for col in TABLE3_COLS:
+                result.cells[cell_id("table3", row_key, col)] = CellValue(None, "na", None, None, None)
+            continue
+        if hit is None:
+            for col in TABLE3_COLS:
+                result.cells[cell_id("table3", row_key, col)] = CellValue(None, "absent", None, None, None)
+            continue
+        if is_glued_run(hit.values, N_COLS):
+            glued_rows[row_key] = hit.values[0].text.strip()
+            continue
+        for col, cell in _place(hit, header_order, result).items():
+            result.cells[cell_id("table3", row_key, col)] = cell_value(cell, hit.label.text)
+    if glued_rows:
+        _split_glued_rows(glued_rows, found, layout, result)
+    _merge_lost_column_issues(result)
+
+
+def _merge_lost_column_issues(result: TableResult) -> None:
+    """One issue per rule for all rows that lost cells, instead of one per row."""
+    for rule in ("column_lost", "column_placement_ambiguous"):
+        row_issues = [i for i in result.issues if i.rule == rule]
+        if len(row_issues) < 2:
+            continue
+        result.issues = [i for i in result.issues if i.rule != rule]
+        result.issues.append(Issue(
+            rule, RULES[rule].severity,
+            f"{len(row_issues)} rows of table 三 lost value cells: " + "; ".join(i.message for i in row_issues[:3])
+            + (f"; … {len(row_issues) - 3} more" if len(row_issues) > 3 else ""),
+            tuple(c for i in row_issues for c in i.cells), row_issues[0].loc,
+        ))
+
+
+def _place(hit: LabelledRow, header_order: list[str], result: TableResult) -> dict[str, Cell | None]:
+    """Which column each value cell belongs to (None where the row lost the cell)."""
+    values = hit.values
+    if len(values) > N_COLS:
+        values = strip_leading_blanks(values)
+    stripped = strip_leading_blanks(values)
+    if 0 < len(header_order) < N_COLS and len(stripped) == len(header_order):
+        # The header shows which columns the export lost (seed 002 lost 其他); leading blanks were label spans.
+        values, columns, how = stripped, header_order, "the columns the header shows"
+    elif len(values) == N_COLS:
+        return dict(zip(TABLE3_COLS, values, strict=True))
+    elif len(values) > N_COLS:
+        result.issues.append(_issue("extension_row", f"row {hit.key} has {len(values)} value cells; kept the first "
+                                    f"{N_COLS}", hit))
+        return dict(zip(TABLE3_COLS, values[:N_COLS], strict=True))
+    else:
+        values = stripped
+        columns, how = list(TABLE3_COLS[: len(values)]), "the leftmost columns"
+    placed: dict[str, Cell | None] = dict.fromkeys(TABLE3_COLS)
+    placed.update(zip(columns, values, strict=True))
+    lost = [c for c in TABLE3_COLS if placed[c] is None]
+    numbers = {classify(v.text).number for v in values if classify(v.text).kind == NUMBER}
+    rule = "column_lost" if len(numbers) <= 1 or columns is header_order else "column_placement_ambiguous"
+    result.issues.append(
+        _issue(rule, f"row {hit.key} carries {len(values)} values instead of {N_COLS}; mapped onto {how}, "
+               f"lost: {', '.join(lost)}", hit, tuple(cell_id("table3", hit.key, c) for c in lost))
+    )
+    return placed
+
+
+def _split_glued_rows(
+    glued_rows: dict[str, str], found: dict[str, LabelledRow], layout: str, result: TableResult
+) -> None:
+    candidates = {row: glued.splits(run, N_COLS, glued.row_total_holds) for row, run in glued_rows.items()}
+    unsplittable = [row for row, c in candidates.items() if not c]
+    for row in unsplittable:
+        del candidates[row]
+    identities = [i for i in table3_identities(layout) if i.rule_id in ("I1", "I3")]
+
+    def consistent(choice: dict[str, tuple[int, ...]]) -> bool:
+        values = {k: v.value for k, v in result.cells.items()}
+        for row, parts in choice.items():
+            values.update({cell_id("table3", row, c): p for c, p in zip(TABLE3_COLS, parts, strict=True)})
+        return not check_identities(values, identities)
+
+    solutions = glued.choose_consistent(candidates, consistent) if candidates else []
+    if len(solutions) == 1:
+        chosen = solutions[0]
+    else:
+        chosen = {row: c[0] for row, c in candidates.items() if len(c) == 1 and not solutions}
+        if len(solutions) > 1:
+            # Keep only the rows on which every solution agrees.
+            chosen = {row: parts for row, parts in solutions[0].items() if all(s[row] == parts for s in solutions)}
+    for row in glued_rows:
+        hit = found[row]
+        parts = chosen.get(row)
+        for i, col in enumerate(TABLE3_COLS):
+            cid = cell_id("table3", row, col)
+            if parts is None:
+                result.cells[cid] = CellValue(None, "blank", hit.values[0].text, hit.label.text, hit.values[0].loc)
+            else:
+                result.cells[cid] = CellValue(parts[i], "reported", hit.values[0].text, hit.label.text,
+                                              hit.values[0].loc)
+        if parts is None:
+            n = len(candidates.get(row, []))
+            result.issues.append(_issue(
+                "glued_ambiguous",
+                f"row {row}: digits {glued_rows[row]!r} " + (
+                    "cannot be split into 7 counts whose last is the sum of the others" if n == 0
+                    else f"admit {n} splits consistent with I2" + (
+                        f" and {len(solutions)} consistent with I1/I3" if solutions else "")
+                ) + "; left unread",
+                hit, tuple(cell_id("table3", row, c) for c in TABLE3_COLS)))
+    split_rows = [row for row in glued_rows if row in chosen]
+    if split_rows:
+        result.issues.append(Issue("glued_split", RULES["glued_split"].severity,
+                                   f"glued digits split with the identities in rows: {', '.join(split_rows)}",
+                                   (), found[split_rows[0]].row.loc))
+
+
+def _issue(rule: str, message: str, hit: LabelledRow, cells: tuple[str, ...] = ()) -> Issue:
+    return Issue(rule, RULES[rule].severity, message, cells, hit.row.loc)
