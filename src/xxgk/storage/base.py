@@ -7,11 +7,24 @@ Keys are ``/``-separated and relative to the lake root: ``raw/ab/ab12…``, ``st
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 
 class StorageError(Exception):
     """A storage operation failed for good (after retries); the message says which key and why."""
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """What a store knows about one object besides its bytes (``head(key)`` on LocalStore and S3Store)."""
+
+    key: str
+    size: int
+    etag: str | None
+    last_modified: datetime | None
+    content_type: str | None = None
 
 
 @runtime_checkable
