@@ -10,6 +10,7 @@ import sys
 # Each entry is a module in xxgk.commands exposing register(subparsers). Add new sub-commands here.
 COMMANDS: tuple[str, ...] = (
     "parse",
+    "ingest",
 )
 
 
