@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from xxgk.parsing.normalize import fold_text
 
 NA_MARKS = frozenset({"/", "-", "—", "——", "–", "－", "\\", "无", "×", "x", "X", "*"})
-_NUMBER = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(件|条|个|项|万元|元|次|人次)?$")
+_NUMBER = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d{1,64})(?:\.\d{1,12})?)(件|条|个|项|万元|元|次|人次)?$")
 _HTML_SPACE = re.compile(r"&nbsp;?|&#160;|&#xa0;", re.IGNORECASE)
 
 BLANK, NA, NUMBER, LABEL = "blank", "na", "number", "label"

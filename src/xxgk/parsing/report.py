@@ -51,10 +51,16 @@ def parse_bytes(data: bytes, name: str | None = None) -> ParsedReport:
         document = read_document(data)
     except ReaderError as exc:
         return unreadable_report(str(exc))
-    except (RecursionError, MemoryError, ValueError) as exc:  # hostile input the readers did not anticipate
-        logger.warning("reader failed on %s", name, exc_info=True)
+    except Exception as exc:  # hostile input a reader did not anticipate: an error report, never a traceback
+        logger.warning("reader failed on %s: %s", name, exc)
+        logger.debug("reader failure", exc_info=True)
         return unreadable_report(f"could not read input: {type(exc).__name__}: {exc}")
-    return parse_document(document)
+    try:
+        return parse_document(document)
+    except Exception as exc:  # a mapper bug must not take the run down; the report is quarantined with the reason
+        logger.error("parser failed on %s: %s", name, exc)
+        logger.debug("parser failure", exc_info=True)
+        return unreadable_report(f"internal parser error: {type(exc).__name__}: {exc}")
 
 
 def sniff_media_type(data: bytes) -> str:
