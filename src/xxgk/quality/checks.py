@@ -1,0 +1,444 @@
+"""Every rule of the publication gate, computed from DataFrames: blocking (error) and warning checks.
+
+Each ``check_*`` function takes the per-report frames of :mod:`xxgk.quality.frames` and returns a DataFrame of
+``quality_results`` rows (one per report and check instance, pass or fail; a check that cannot be evaluated for
+a report, e.g. an identity with a missing cell or a cross-year check without a previous year, yields no row).
+``delta`` is 0 exactly when a check passes, so :func:`gate_frame` can pivot the rows into one residual column
+per check for the expectation suites.
+
+Rule ids and severities come only from ``xxgk.schema.identities.RULES``; cell lists only from
+``xxgk.schema.keys`` and ``all_identities()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from xxgk.quality.frames import PRESENT_STATUSES, pivot_statuses, pivot_values, report_frame, stack_cells
+from xxgk.quality.results import gate_column, results_frame
+from xxgk.schema.identities import RULES, all_identities
+from xxgk.schema.keys import (
+    TABLE2_CELLS,
+    TABLE2_KEYS,
+    TABLE3_COLS,
+    TABLE3_ROWS,
+    TABLE3_ROWS_NOT_IN_LAYOUT,
+    TABLE4_KEYS,
+    cell_id,
+)
+
+logger = logging.getLogger(__name__)
+
+# The rules this gate computes, blocking first. Every id is a key of RULES.
+BLOCKING_RULES: tuple[str, ...] = (
+    "I1", "I2", "I3", "I4", "cells_incomplete", "non_negative", "agency_year_plausible", "one_current_report",
+)
+WARNING_RULES: tuple[str, ...] = (
+    "X1", "X2", "text_vs_table", "yoy_outlier", "fee_magnitude", "spam_detected", "format_2019_late",
+)
+GATE_RULES: tuple[str, ...] = BLOCKING_RULES + WARNING_RULES
+
+TABLES: dict[str, tuple[str, ...]] = {
+    "table2": tuple(cell_id("table2", k) for k in TABLE2_KEYS),
+    "table3": tuple(cell_id("table3", r, c) for r in TABLE3_ROWS for c in TABLE3_COLS),
+    "table4": tuple(cell_id("table4", k) for k in TABLE4_KEYS),
+}
+FEE_CELL = cell_id("table2", "fees_wan_yuan")
+COUNT_CELLS: tuple[str, ...] = tuple(c for cells in TABLES.values() for c in cells if c != FEE_CELL)
+# 规章 cells are legitimately 「/」 (not applicable) below the 设区的市 level (format-spec §2).
+NA_ALLOWED: frozenset[str] = frozenset(cell_id("table2", c.key) for c in TABLE2_CELLS)
+NEW_RECEIVED_TOTAL = cell_id("table3", "new_received", "total")
+YOY_CELLS: tuple[str, ...] = (
+    NEW_RECEIVED_TOTAL,
+    cell_id("table2", "licensing"),
+    cell_id("table2", "punishment"),
+    cell_id("table2", "coercion"),
+    cell_id("table4", "review_total"),
+)
+STOCK_ROWS: tuple[str, ...] = ("regulations", "normative")
+
+# Narrative statements of the number of applications received (format-spec §5, narrative cross-checks).
+RECEIVED_PATTERN = re.compile(
+    r"(?:共|累计|合计|全年|本年度?)(?:收到|受理|接收|接到|新收)(?P<gap>[^。；;，,\d]{0,20}?)(?P<n>\d+)\s*(?:件|份|个|条)"
+)
+NONE_RECEIVED_PATTERN = re.compile(
+    r"(?:未|没有)(?:收到|受理|接到)(?:任何)?(?:政府信息公开|依申请公开|信息公开)?申请"
+)
+SPAM_PATTERN = re.compile(
+    r"(?:官方网站|官网|APP|app)?(?:下载|试玩|注册)[^。]{0,12}(?:棋牌|麻将|老虎机|电子|娱乐|彩票|博彩|真人)"
+    r"|(?:棋牌|麻将|彩票|博彩|百家乐|老虎机|真人娱乐|PG电子)[^。]{0,16}(?:官方|下载|试玩|平台|最新)"
+)
+EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class CheckThresholds:
+    """The numbers the soft checks use; one object travels down the call chain."""
+
+    min_year: int = 2019
+    max_year: int = field(default_factory=lambda: dt.date.today().year)
+    fee_max_wan_yuan: float = 1e4
+    yoy_ratio: float = 10.0
+    yoy_min_delta: float = 100.0
+    text_tolerance: float = 0.0
+
+
+@dataclass(frozen=True)
+class CheckInputs:
+    """Per-report frames, all indexed by ``source_sha256`` in the same order."""
+
+    reports: pd.DataFrame
+    values: pd.DataFrame
+    statuses: pd.DataFrame
+    sections: pd.DataFrame | None = None
+
+
+def prepare_inputs(table2: pd.DataFrame, table3: pd.DataFrame, table4: pd.DataFrame,
+                   reports: pd.DataFrame | None = None, sections: pd.DataFrame | None = None) -> CheckInputs:
+    """Staging DataFrames → :class:`CheckInputs`."""
+    cells = stack_cells(table2, table3, table4)
+    rep = report_frame(reports, cells).set_index("source_sha256", drop=False)
+    rep.index.name = None
+    index = pd.Index(rep["source_sha256"], name="source_sha256")
+    values = pivot_values(cells).reindex(index) if not cells.empty else pd.DataFrame(
+        index=index, columns=[c for cells_ in TABLES.values() for c in cells_], dtype="float64")
+    statuses = pivot_statuses(cells).reindex(index).fillna("absent") if not cells.empty else pd.DataFrame(
+        "absent", index=index, columns=values.columns)
+    values.index = rep.index
+    statuses.index = rep.index
+    return CheckInputs(rep, values, statuses, sections)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------------------------------
+def _rows(rep: pd.DataFrame, mask: pd.Series, rule_id: str, check_name: str, *, left: pd.Series | float | None,
+          right: pd.Series | float | None, delta: pd.Series, cells: str | pd.Series, message: str | pd.Series
+          ) -> pd.DataFrame:
+    """Result rows for the reports where ``mask`` is True; ``passed`` is ``delta == 0``."""
+    mask = mask.fillna(False).astype(bool)
+    if not mask.any():
+        return pd.DataFrame()
+    sub = rep.loc[mask]
+
+    def pick(x: object) -> object:
+        return x.loc[mask].to_numpy() if isinstance(x, pd.Series) else x
+
+    d = delta.loc[mask].astype("float64").to_numpy()
+    passed = np.abs(d) <= EPS
+    msg = pick(message)
+    return pd.DataFrame({
+        "source_sha256": sub["source_sha256"].to_numpy(),
+        "agency_name": sub["agency_name"].to_numpy(),
+        "report_year": sub["report_year"].to_numpy(),
+        "rule_id": rule_id,
+        "severity": RULES[rule_id].severity,
+        "check_name": check_name,
+        "gate_column": gate_column(check_name),
+        "cells": pick(cells),
+        "left_value": pick(left),
+        "right_value": pick(right),
+        "delta": d,
+        "passed": passed,
+        "message": np.where(passed, "ok", msg) if not isinstance(msg, str) else np.where(passed, "ok", msg),
+    })
+
+
+def _fmt(x: float) -> str:
+    return "null" if pd.isna(x) else (str(int(x)) if float(x).is_integer() else f"{x:g}")
+
+
+def _offending_cells(bad: pd.DataFrame) -> pd.Series:
+    cols = np.array(bad.columns)
+    return pd.Series([",".join(cols[row]) for row in bad.to_numpy()], index=bad.index, dtype=object)
+
+
+def _previous_year(inputs: CheckInputs) -> pd.Series:
+    """For each current report: the ``source_sha256`` of the same agency's current report of the year before."""
+    rep = inputs.reports
+    cur = rep[rep["is_current"] & rep["agency_key"].notna() & rep["report_year"].notna()]
+    cur = cur.drop_duplicates(["agency_key", "report_year"], keep=False)
+    by_key = {(a, int(y)): s for a, y, s in zip(cur["agency_key"], cur["report_year"], cur["source_sha256"])}
+    prev = [by_key.get((a, int(y) - 1)) for a, y in zip(cur["agency_key"], cur["report_year"])]
+    return pd.Series(prev, index=cur.index, dtype=object).reindex(rep.index)
+
+
+def _prior_values(inputs: CheckInputs, cells: Iterable[str]) -> pd.DataFrame:
+    prev = _previous_year(inputs)
+    cols = list(cells)
+    out = inputs.values.reindex(prev.fillna("__none__").to_numpy())[cols]
+    out.index = inputs.values.index
+    out.loc[prev.isna()] = np.nan
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# blocking checks
+# ---------------------------------------------------------------------------------------------------------------
+def check_identities(inputs: CheckInputs) -> list[pd.DataFrame]:
+    """I1–I4 for every column, row and group, per report layout; skipped where a cell is missing."""
+    out: list[pd.DataFrame] = []
+    rep, values = inputs.reports, inputs.values
+    for version, group in rep.groupby("format_version"):
+        mask_version = rep["format_version"] == version
+        try:
+            identities = all_identities(str(version))
+        except KeyError:
+            identities = all_identities()
+        for ident in identities:
+            left = values[list(ident.left)].sum(axis=1, skipna=False)
+            right = values[list(ident.right)].sum(axis=1, skipna=False)
+            evaluable = mask_version & left.notna() & right.notna()
+            delta = left - right
+            msg = (f"{ident.name}: {' + '.join(ident.left)} = " + left.map(_fmt) + f" but {' + '.join(ident.right)} = "
+                   + right.map(_fmt))
+            out.append(_rows(rep, evaluable, ident.rule_id, ident.name, left=left, right=right, delta=delta,
+                             cells=",".join(ident.cells), message=msg))
+    return out
+
+
+def _required_cells(table: str, version: str) -> list[str]:
+    if table != "table3":
+        return list(TABLES[table])
+    skip = set(TABLE3_ROWS_NOT_IN_LAYOUT.get(version, ()))
+    return [cell_id("table3", r, c) for r in TABLE3_ROWS if r not in skip for c in TABLE3_COLS]
+
+
+def check_completeness(inputs: CheckInputs) -> list[pd.DataFrame]:
+    """cells_incomplete per table: every canonical cell present as reported or derived (规章/表二 「/」 allowed)."""
+    out: list[pd.DataFrame] = []
+    rep, statuses, values = inputs.reports, inputs.statuses, inputs.values
+    for version in rep["format_version"].unique():
+        mask_version = rep["format_version"] == version
+        for table in TABLES:
+            cols = _required_cells(table, str(version))
+            present = statuses[cols].isin(PRESENT_STATUSES) & values[cols].notna()
+            na_ok = statuses[cols].eq("na") & pd.DataFrame(
+                {c: c in NA_ALLOWED for c in cols}, index=statuses.index)
+            missing = ~(present | na_ok)
+            n_missing = missing.sum(axis=1).astype("float64")
+            whole = n_missing == len(cols)
+            msg = np.where(whole, f"{table} not found: none of its {len(cols)} cells is present",
+                           n_missing.map(lambda n: f"{int(n)} of {len(cols)} {table} cells neither reported nor "
+                                                   "derived: ").to_numpy() + _offending_cells(missing).str.slice(
+                               0, 300).to_numpy())
+            out.append(_rows(rep, mask_version, "cells_incomplete", f"cells_incomplete.{table}",
+                             left=len(cols) - n_missing, right=float(len(cols)), delta=n_missing,
+                             cells=_offending_cells(missing), message=pd.Series(msg, index=rep.index)))
+    return out
+
+
+def check_non_negative(inputs: CheckInputs) -> list[pd.DataFrame]:
+    """non_negative per table: counts are non-negative integers; the fee (万元) is non-negative."""
+    out: list[pd.DataFrame] = []
+    rep, values = inputs.reports, inputs.values
+    for table, cols in TABLES.items():
+        v = values[list(cols)]
+        is_count = pd.Series([c != FEE_CELL for c in cols], index=list(cols))
+        bad = (v < 0) | ((v != np.floor(v)) & v.notna() & is_count)
+        n_bad = bad.sum(axis=1).astype("float64")
+        offending = _offending_cells(bad)
+        msg = n_bad.map(lambda n: f"{int(n)} {table} cells negative or not whole numbers: ") + offending.str.slice(0, 300)
+        out.append(_rows(rep, pd.Series(True, index=rep.index), "non_negative", f"non_negative.{table}",
+                         left=n_bad, right=0.0, delta=n_bad, cells=offending, message=msg))
+    return out
+
+
+def _is_plausible_agency(name: object) -> bool:
+    if not isinstance(name, str):
+        return False
+    name = name.strip()
+    return 2 <= len(name) <= 60 and re.search(r"[\u4e00-\u9fff]", name) is not None
+
+
+def check_agency_year(inputs: CheckInputs, thresholds: CheckThresholds) -> list[pd.DataFrame]:
+    """agency_year_plausible: the agency name is present and looks like a name; the year is within range."""
+    rep = inputs.reports
+    ok_agency = rep["agency_name"].map(_is_plausible_agency).astype(bool)
+    year = rep["report_year"].astype("Float64")
+    ok_year = year.between(thresholds.min_year, thresholds.max_year).fillna(False).astype(bool)
+    everyone = pd.Series(True, index=rep.index)
+    return [
+        _rows(rep, everyone, "agency_year_plausible", "agency_year_plausible.agency", left=None, right=None,
+              delta=(~ok_agency).astype("float64"), cells="agency_name",
+              message="agency name missing or implausible: " + rep["agency_name"].map(lambda x: repr(x) if x == x else "None")),
+        _rows(rep, everyone, "agency_year_plausible", "agency_year_plausible.year",
+              left=year.astype("float64"), right=None, delta=(~ok_year).astype("float64"), cells="report_year",
+              message=f"report year missing or outside {thresholds.min_year}–{thresholds.max_year}: "
+              + rep["report_year"].map(lambda x: "None" if pd.isna(x) else str(x))),
+    ]
+
+
+def check_one_current(inputs: CheckInputs) -> list[pd.DataFrame]:
+    """one_current_report: among current reports, one per agency and report year."""
+    rep = inputs.reports
+    evaluable = rep["is_current"] & rep["agency_key"].notna() & rep["report_year"].notna()
+    cur = rep[evaluable]
+    sizes = cur.groupby(["agency_key", "report_year"])["source_sha256"].transform("count").astype("float64")
+    others = cur.groupby(["agency_key", "report_year"])["source_sha256"].transform(lambda s: ",".join(s))
+    sizes = sizes.reindex(rep.index)
+    msg = ("several current reports for the same agency and year: " + others.reindex(rep.index).fillna(""))
+    return [_rows(rep, evaluable, "one_current_report", "one_current_report", left=sizes, right=1.0,
+                  delta=sizes - 1, cells="agency_name,report_year", message=msg)]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# warning checks
+# ---------------------------------------------------------------------------------------------------------------
+def check_carry_over(inputs: CheckInputs) -> list[pd.DataFrame]:
+    """X1 per column: this year's 上年结转 = the previous year's 结转下年度继续办理 (same agency)."""
+    out: list[pd.DataFrame] = []
+    rep = inputs.reports
+    prior = _prior_values(inputs, [cell_id("table3", "carried_forward", c) for c in TABLE3_COLS])
+    for col in TABLE3_COLS:
+        this = inputs.values[cell_id("table3", "carried_over", col)]
+        last = prior[cell_id("table3", "carried_forward", col)]
+        msg = (f"X1.{col}: 上年结转 " + this.map(_fmt) + " but last year's 结转下年度继续办理 was " + last.map(_fmt))
+        out.append(_rows(rep, this.notna() & last.notna(), "X1", f"X1.{col}", left=this, right=last,
+                         delta=this - last, cells=f"{cell_id('table3', 'carried_over', col)},"
+                                                  f"prev:{cell_id('table3', 'carried_forward', col)}", message=msg))
+    return out
+
+
+def check_stock(inputs: CheckInputs) -> list[pd.DataFrame]:
+    """X2 for 规章 and 行政规范性文件: 现行有效 = last year's 现行有效 + 本年制发 − 本年废止."""
+    out: list[pd.DataFrame] = []
+    rep, v = inputs.reports, inputs.values
+    prior = _prior_values(inputs, [cell_id("table2", f"{r}_valid") for r in STOCK_ROWS])
+    for row in STOCK_ROWS:
+        valid, made, repealed = (v[cell_id("table2", f"{row}_{k}")] for k in ("valid", "made", "repealed"))
+        expected = prior[cell_id("table2", f"{row}_valid")] + made - repealed
+        msg = f"X2.{row}: 现行有效 " + valid.map(_fmt) + " but last year's stock + 制发 − 废止 = " + expected.map(_fmt)
+        out.append(_rows(rep, valid.notna() & expected.notna(), "X2", f"X2.{row}", left=valid, right=expected,
+                         delta=valid - expected,
+                         cells=",".join(cell_id("table2", f"{row}_{k}") for k in ("valid", "made", "repealed"))
+                         + f",prev:{cell_id('table2', f'{row}_valid')}", message=msg))
+    return out
+
+
+def stated_received(text: str) -> tuple[int, str] | None:
+    """The number of applications a text says were received (「全年共收到依申请公开9件」 → 9), with the snippet."""
+    for m in RECEIVED_PATTERN.finditer(text):
+        if "申请" in m.group("gap"):
+            return int(m.group("n")), m.group(0)
+    m = NONE_RECEIVED_PATTERN.search(text)
+    if m:
+        return 0, m.group(0)
+    return None
+
+
+def _report_texts(inputs: CheckInputs) -> pd.Series:
+    sections = inputs.sections
+    if sections is None or sections.empty:
+        return pd.Series("", index=inputs.reports.index, dtype=object)
+    joined = sections.groupby("source_sha256")["text"].apply(lambda s: "\n".join(map(str, s)))
+    return joined.reindex(inputs.reports["source_sha256"].to_numpy()).fillna("").set_axis(inputs.reports.index)
+
+
+def check_text_vs_table(inputs: CheckInputs, thresholds: CheckThresholds) -> list[pd.DataFrame]:
+    """text_vs_table: 「共收到…N件」 in the text against 表三 本年新收 总计."""
+    rep = inputs.reports
+    stated = _report_texts(inputs).map(stated_received)
+    number = stated.map(lambda x: float(x[0]) if x else np.nan)
+    snippet = stated.map(lambda x: x[1] if x else "")
+    table = inputs.values[NEW_RECEIVED_TOTAL]
+    diff = number - table
+    delta = diff.where(diff.abs() > thresholds.text_tolerance, 0.0)
+    msg = "the text says 「" + snippet + "」 (" + number.map(_fmt) + ") but 本年新收 总计 = " + table.map(_fmt)
+    return [_rows(rep, number.notna() & table.notna(), "text_vs_table", "text_vs_table.new_received",
+                  left=number, right=table, delta=delta, cells=NEW_RECEIVED_TOTAL, message=msg)]
+
+
+def check_yoy(inputs: CheckInputs, thresholds: CheckThresholds) -> list[pd.DataFrame]:
+    """yoy_outlier on headline cells: a jump of ≥ ``yoy_ratio``× and ≥ ``yoy_min_delta`` against last year."""
+    out: list[pd.DataFrame] = []
+    rep = inputs.reports
+    prior = _prior_values(inputs, YOY_CELLS)
+    for cell in YOY_CELLS:
+        this, last = inputs.values[cell], prior[cell]
+        big, small = np.maximum(this, last), np.minimum(this, last)
+        ratio = big / np.maximum(small, 1.0)
+        is_outlier = ((big - small) >= thresholds.yoy_min_delta) & (ratio >= thresholds.yoy_ratio)
+        delta = (this - last).where(is_outlier, 0.0)
+        msg = f"{cell}: " + this.map(_fmt) + " this year against " + last.map(_fmt) + " last year"
+        out.append(_rows(rep, this.notna() & last.notna(), "yoy_outlier", f"yoy_outlier.{cell}", left=this,
+                         right=last, delta=delta, cells=cell, message=msg))
+    return out
+
+
+def check_fee_magnitude(inputs: CheckInputs, thresholds: CheckThresholds) -> list[pd.DataFrame]:
+    """fee_magnitude: 行政事业性收费 above the limit (万元) looks like 元 entered as 万元."""
+    rep = inputs.reports
+    fee = inputs.values[FEE_CELL]
+    excess = (fee - thresholds.fee_max_wan_yuan).clip(lower=0)
+    msg = "行政事业性收费 " + fee.map(_fmt) + f" 万元 exceeds {thresholds.fee_max_wan_yuan:g} 万元: 元 entered as 万元?"
+    return [_rows(rep, fee.notna(), "fee_magnitude", "fee_magnitude.fees_wan_yuan", left=fee,
+                  right=thresholds.fee_max_wan_yuan, delta=excess, cells=FEE_CELL, message=msg)]
+
+
+def check_spam(inputs: CheckInputs) -> list[pd.DataFrame]:
+    """spam_detected: the parser's flag, or spam/defacement wording in the section text."""
+    rep = inputs.reports
+    texts = _report_texts(inputs)
+    found = texts.map(lambda t: (m.group(0) if (m := SPAM_PATTERN.search(t)) else ""))
+    flagged = rep["has_spam"] | (found != "")
+    msg = "spam or defacement text found" + found.map(lambda s: f": 「{s}」" if s else "")
+    return [_rows(rep, pd.Series(True, index=rep.index), "spam_detected", "spam_detected", left=None, right=None,
+                  delta=flagged.astype("float64"), cells="", message=msg)]
+
+
+def check_format_late(inputs: CheckInputs) -> list[pd.DataFrame]:
+    """format_2019_late: the 2019 trial layout used for a report year after 2020."""
+    rep = inputs.reports
+    late = (rep["format_version"] == "2019") & (rep["report_year"].astype("Float64") > 2020).fillna(False)
+    msg = "the 2019 layout is used for report year " + rep["report_year"].astype(str)
+    return [_rows(rep, rep["report_year"].notna(), "format_2019_late", "format_2019_late",
+                  left=rep["report_year"].astype("float64"), right=2020.0, delta=late.astype("float64"),
+                  cells="format_version", message=msg)]
+
+
+def run_checks(inputs: CheckInputs, *, run_id: str, thresholds: CheckThresholds | None = None) -> pd.DataFrame:
+    """Every gate check for every report → the ``quality_results`` DataFrame."""
+    t = thresholds or CheckThresholds()
+    parts: list[pd.DataFrame] = [
+        *check_identities(inputs),
+        *check_completeness(inputs),
+        *check_non_negative(inputs),
+        *check_agency_year(inputs, t),
+        *check_one_current(inputs),
+        *check_carry_over(inputs),
+        *check_stock(inputs),
+        *check_text_vs_table(inputs, t),
+        *check_yoy(inputs, t),
+        *check_fee_magnitude(inputs, t),
+        *check_spam(inputs),
+        *check_format_late(inputs),
+    ]
+    parts = [p for p in parts if not p.empty]
+    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    results = results_frame(rows if not rows.empty else [], run_id)
+    logger.info("quality checks: %d results for %d reports, %d failed", len(results),
+                inputs.reports.shape[0], int((~results["passed"]).sum()))
+    return results
+
+
+def gate_frame(inputs: CheckInputs, results: pd.DataFrame) -> pd.DataFrame:
+    """One row per report: identity columns plus one residual column per check (0 = pass, NaN = not evaluated).
+
+    This is the frame the expectation suites validate; ``delta`` is the residual.
+    """
+    rep = inputs.reports
+    base = rep[["source_sha256", "agency_name", "agency_key", "report_year", "format_version", "is_current"]].copy()
+    base = base.reset_index(drop=True)
+    if results.empty:
+        return base
+    wide = results.pivot_table(index="source_sha256", columns="gate_column", values="delta", aggfunc="first")
+    wide = wide.reindex(base["source_sha256"].to_numpy()).reset_index(drop=True)
+    return pd.concat([base, wide], axis=1)

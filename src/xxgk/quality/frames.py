@@ -1,0 +1,83 @@
+"""Reshape staging DataFrames for the checks: long cell tables → one row per report, and report metadata.
+
+Input cell frames follow ``xxgk.schema.tables.TABLE_SPECS`` (``source_sha256, report_year, agency_name,
+format_version, row_key, col_key, value, status, …``); ``cell_id`` is recomputed from the keys when missing.
+A value counts as *present* when its status is ``reported`` or ``derived`` and it is not null.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from xxgk.schema.keys import all_cell_ids, cell_id
+
+PRESENT_STATUSES = ("reported", "derived")
+REPORT_COLUMNS = ("source_sha256", "agency_name", "report_year", "format_version")
+
+
+def _with_cell_id(cells: pd.DataFrame, table: str) -> pd.DataFrame:
+    if cells.empty:
+        return cells.assign(cell_id=pd.Series(dtype="string"))
+    if "cell_id" in cells.columns and cells["cell_id"].notna().all():
+        return cells
+    col = cells["col_key"] if "col_key" in cells.columns else pd.Series([None] * len(cells), index=cells.index)
+    ids = [cell_id(table, r, c if isinstance(c, str) and c else None) for r, c in zip(cells["row_key"], col)]
+    return cells.assign(cell_id=ids)
+
+
+def stack_cells(table2: pd.DataFrame, table3: pd.DataFrame, table4: pd.DataFrame) -> pd.DataFrame:
+    """The three long cell tables as one frame of canonical cells (2019 extension cells dropped)."""
+    frames = [_with_cell_id(df, name) for name, df in (("table2", table2), ("table3", table3), ("table4", table4))]
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=["source_sha256", "cell_id", "value", "status"])
+    stacked = pd.concat(frames, ignore_index=True)
+    canonical = set(all_cell_ids())
+    return stacked[stacked["cell_id"].isin(canonical)].reset_index(drop=True)
+
+
+def pivot_values(cells: pd.DataFrame) -> pd.DataFrame:
+    """One row per report (index ``source_sha256``), one float column per canonical cell id; NaN = not present."""
+    present = cells[cells["status"].isin(PRESENT_STATUSES) & cells["value"].notna()]
+    wide = present.pivot_table(index="source_sha256", columns="cell_id", values="value", aggfunc="first")
+    wide = wide.reindex(index=pd.Index(sorted(cells["source_sha256"].unique()), name="source_sha256"),
+                        columns=list(all_cell_ids()))
+    return wide.astype("float64")
+
+
+def pivot_statuses(cells: pd.DataFrame) -> pd.DataFrame:
+    """Like :func:`pivot_values` but holding each cell's status (``absent`` where no row exists)."""
+    wide = cells.pivot_table(index="source_sha256", columns="cell_id", values="status", aggfunc="first")
+    wide = wide.reindex(index=pd.Index(sorted(cells["source_sha256"].unique()), name="source_sha256"),
+                        columns=list(all_cell_ids()))
+    return wide.fillna("absent").astype(object)
+
+
+def report_frame(reports: pd.DataFrame | None, cells: pd.DataFrame) -> pd.DataFrame:
+    """One row per report: ``source_sha256, agency_name, report_year, format_version, agency_key, is_current,
+    has_spam`` (+ any other columns of ``reports``).
+
+    ``reports`` may be None (metadata taken from the cell rows). ``agency_key`` is ``agency_id`` when the frame
+    has one, else the agency name; ``is_current`` defaults to True (every report is a candidate for publication).
+    """
+    base_cols = [c for c in REPORT_COLUMNS if c in cells.columns]
+    from_cells = cells[base_cols].drop_duplicates("source_sha256") if not cells.empty else pd.DataFrame(
+        columns=list(REPORT_COLUMNS))
+    if reports is None or reports.empty:
+        out = from_cells.copy()
+    else:
+        out = reports.drop_duplicates("source_sha256").copy()
+        missing = from_cells[~from_cells["source_sha256"].isin(out["source_sha256"])]
+        out = pd.concat([out, missing], ignore_index=True) if not missing.empty else out
+    for col in REPORT_COLUMNS:
+        if col not in out.columns:
+            out[col] = None
+    if "agency_id" in out.columns:
+        out["agency_key"] = out["agency_id"].where(out["agency_id"].notna(), out["agency_name"])
+    else:
+        out["agency_key"] = out["agency_name"]
+    out["is_current"] = out["is_current"].fillna(True).astype(bool) if "is_current" in out.columns else True
+    out["has_spam"] = out["has_spam"].fillna(False).astype(bool) if "has_spam" in out.columns else False
+    out["report_year"] = pd.to_numeric(out["report_year"], errors="coerce").astype("Int64")
+    out["format_version"] = out["format_version"].fillna("2021").astype(str)
+    return out.sort_values("source_sha256").reset_index(drop=True)

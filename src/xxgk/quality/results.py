@@ -1,0 +1,133 @@
+"""The ``quality_results`` table: one row per (run, report, check), kept as data and published beside the marts.
+
+``rule_id`` and ``severity`` come from ``xxgk.schema.identities.RULES``; ``check_name`` names the instance of the
+rule (``I1.research``, ``cells_incomplete.table3``); ``gate_column`` is the gate-frame column the expectation
+suites validate for it. ``left_value``/``right_value``/``delta`` hold the two sides of an equation (or the
+measured value and its limit); ``cells`` lists the dotted cell ids involved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from xxgk.schema.identities import ERROR, RULES
+
+QUALITY_RESULTS_COLUMNS: tuple[str, ...] = (
+    "run_id",
+    "source_sha256",
+    "agency_name",
+    "report_year",
+    "rule_id",
+    "severity",
+    "check_name",
+    "gate_column",
+    "cells",
+    "left_value",
+    "right_value",
+    "delta",
+    "passed",
+    "message",
+)
+
+QUALITY_RESULTS_DESCRIPTIONS: dict[str, str] = {
+    "run_id": "the gate run that produced the row",
+    "source_sha256": "the report checked (raw object SHA-256)",
+    "agency_name": "agency name as found in the report",
+    "report_year": "report (data) year",
+    "rule_id": "rule id from xxgk.schema.identities.RULES (I1…I4, cells_incomplete, X1, …)",
+    "severity": "error (blocks publication) or warning (published with the flag)",
+    "check_name": "the instance of the rule: I1.research, cells_incomplete.table3, X1.total",
+    "gate_column": "the gate-frame column the Great Expectations suite validated",
+    "cells": "comma-separated dotted cell ids involved",
+    "left_value": "left side of the equation, or the measured value",
+    "right_value": "right side of the equation, or the expected value / limit",
+    "delta": "the violation, 0 when the check passes: left − right for an equation, the excess over the limit for "
+             "a threshold, the number of offending cells for a count",
+    "passed": "true when the check holds; false when it fails",
+    "message": "human-readable explanation",
+}
+
+
+def result_row(
+    *,
+    source_sha256: str,
+    agency_name: str | None,
+    report_year: int | None,
+    rule_id: str,
+    check_name: str,
+    passed: bool,
+    cells: Iterable[str] = (),
+    left_value: float | None = None,
+    right_value: float | None = None,
+    delta: float | None = None,
+    message: str = "",
+) -> dict[str, Any]:
+    """One ``quality_results`` row (without ``run_id``); the severity is the rule's, from ``RULES``."""
+    rule = RULES[rule_id]
+    return {
+        "source_sha256": source_sha256,
+        "agency_name": agency_name,
+        "report_year": report_year,
+        "rule_id": rule_id,
+        "severity": rule.severity,
+        "check_name": check_name,
+        "gate_column": gate_column(check_name),
+        "cells": ",".join(cells),
+        "left_value": left_value,
+        "right_value": right_value,
+        "delta": delta,
+        "passed": bool(passed),
+        "message": message,
+    }
+
+
+def gate_column(check_name: str) -> str:
+    """``I1.research`` → ``I1__research``: the gate-frame column name for a check (a valid identifier)."""
+    return check_name.replace(".", "__")
+
+
+def results_frame(rows: pd.DataFrame | Iterable[Mapping[str, Any]], run_id: str) -> pd.DataFrame:
+    """Rows → a DataFrame with exactly :data:`QUALITY_RESULTS_COLUMNS`, in order, with stable dtypes."""
+    cols = [c for c in QUALITY_RESULTS_COLUMNS if c != "run_id"]
+    df = rows[cols].copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows), columns=cols)
+    df.insert(0, "run_id", run_id)
+    df["report_year"] = df["report_year"].astype("Int64")
+    for col in ("left_value", "right_value", "delta"):
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
+    df["passed"] = df["passed"].astype(bool)
+    for col in ("run_id", "source_sha256", "agency_name", "rule_id", "severity", "check_name", "gate_column",
+                "cells", "message"):
+        df[col] = df[col].astype("string")
+    return df.reset_index(drop=True)
+
+
+def quarantine_reasons(results: pd.DataFrame) -> pd.DataFrame:
+    """One row per report that failed a blocking check: ``source_sha256, agency_name, report_year, rules, reasons``."""
+    failed = results[(results["severity"] == ERROR) & ~results["passed"].astype(bool)]
+    cols = ["source_sha256", "agency_name", "report_year", "rules", "failed_checks", "reasons"]
+    if failed.empty:
+        return pd.DataFrame(columns=cols)
+    grouped = failed.groupby("source_sha256", sort=True)
+    out = grouped.agg(
+        agency_name=("agency_name", "first"),
+        report_year=("report_year", "first"),
+        rules=("rule_id", lambda s: ",".join(sorted(set(s)))),
+        failed_checks=("check_name", "count"),
+        reasons=("message", lambda s: "; ".join(s.fillna("").astype(str).head(20))),
+    ).reset_index()
+    return out[cols]
+
+
+def warning_flags(results: pd.DataFrame) -> pd.DataFrame:
+    """One row per report with failed warning checks: ``source_sha256, quality_warnings`` (sorted rule ids)."""
+    failed = results[(results["severity"] != ERROR) & ~results["passed"].astype(bool)]
+    if failed.empty:
+        return pd.DataFrame(columns=["source_sha256", "quality_warnings", "n_quality_warnings"])
+    grouped = failed.groupby("source_sha256", sort=True)
+    return grouped.agg(
+        quality_warnings=("rule_id", lambda s: ",".join(sorted(set(s)))),
+        n_quality_warnings=("check_name", "count"),
+    ).reset_index()
