@@ -27,6 +27,7 @@ from xxgk.schema.keys import (
     FORMAT_VERSIONS,
     TABLE2_2019_ROW_KEYS,
     TABLE2_CELLS,
+    TABLE2_ROW_KEYS,
     TABLE3_COL_LABELS,
     TABLE3_COLS,
     TABLE3_OUTCOME_ROWS,
@@ -103,6 +104,8 @@ def keys_payload() -> dict[str, Any]:
         "table3_rows_not_in_layout": {k: list(v) for k, v in TABLE3_ROWS_NOT_IN_LAYOUT.items()},
         "table2_keys_not_in_layout": table2_keys_not_in_layout(),
         "refusal_rows": refusal,
+        # table 二 rows with a 现行有效 stock: {row: [made, repealed, valid]} (cross-year check X2)
+        "table2_stock_rows": {r: list(keys) for r, keys in TABLE2_ROW_KEYS.items() if len(keys) == 3},
         "wide_columns": [c["wide_column"] for c in cell_catalogue()],
         "cells": cell_catalogue(),
         "staging_columns": {t: [[f.name, SQL_TYPES[f.dtype]] for f in spec.fields] for t, spec in TABLE_SPECS.items()},
@@ -208,7 +211,14 @@ def render_marts_yml(template_text: str) -> str:
         return "\n".join(_column_yml(d["name"], d["description"], d["label_zh"], indent)
                          for d in cell_column_docs(suffix_desc=suffix))
 
-    return env.from_string(template_text).render(cells=cells, note=GENERATED_NOTE, yml=_yml_str)
+    def yml_list(values: Iterable[str]) -> str:
+        return "[" + ", ".join(_yml_str(v) for v in values) + "]"
+
+    stock_labels = {c.key.rsplit("_", 1)[0]: c.row_label for c in TABLE2_CELLS}
+    return env.from_string(template_text).render(
+        cells=cells, note=GENERATED_NOTE, yml=_yml_str, yml_list=yml_list, keys=keys_payload(),
+        col_labels=TABLE3_COL_LABELS, stock_labels=stock_labels,
+    )
 
 
 def generated_files(project_dir: Path) -> dict[Path, str]:
