@@ -1,0 +1,549 @@
+"""PDF reports with a text layer (pdfplumber) → :class:`~xxgk.parsing.model.Document`; scanned pages go to OCR.
+
+Per page:
+
+* **ruled tables** (ruling lines drawn) come from pdfplumber's table finder: merged cells leave span placeholders,
+  a cell's text broken over lines (vertical headers set one character per line, wrapped labels) is joined;
+* **text outside ruled tables** is clustered into lines and split into segments at wide gaps. A run of lines with
+  two or more segments is a table laid out by text positions: its wrapped label fragments are attached to the row
+  they belong to (by the widest vertical gap between two rows), and a stack of one-character lines (a vertical
+  header) is folded back into one row;
+* **page furniture** (page numbers, running headers and footers repeated on several pages) is dropped, so a table
+  continued over a page break keeps its rows in order with nothing between them;
+* prose lines are read by the text reader, exactly as a ``.txt`` report's lines would be.
+
+Pages without text but with images are scanned pages: they are read by OCR (:mod:`xxgk.parsing.readers.ocr`) when
+Tesseract is installed, otherwise the file fails with a clear error. Hostile input (encryption, streams that inflate
+to gigabytes, enormous pages, thousands of pages) ends in :class:`ReaderError`.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import statistics
+import time
+import zlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from xxgk.parsing.model import Cell, Document, Issue, Row
+from xxgk.parsing.readers.binary import check_size, join_cell_lines, row_text
+from xxgk.parsing.readers.errors import ReaderError
+
+logger = logging.getLogger(__name__)
+
+MAX_PDF_PAGES = 300  # a report has a few dozen pages at most
+MAX_PAGE_SIDE_PT = 14_400  # the PDF spec's own limit for a page side (200 in)
+MAX_CHARS_PER_PAGE = 60_000  # a dense A4 page has ~3 000
+MAX_STREAM_INFLATED_BYTES = 128 * 1024 * 1024  # one stream, unpacked (a 600 dpi colour A4 scan is ~100 MB)
+MAX_TOTAL_INFLATED_BYTES = 768 * 1024 * 1024  # all streams together
+PDF_TIME_LIMIT_S = 180.0  # wall time for one document, checked between pages
+MIN_TEXT_CHARS = 8  # a page with fewer characters and an image is a scanned page
+
+SEGMENT_GAP_EM = 0.9  # a horizontal gap wider than this (in character heights) separates two cells
+LINE_MERGE_EM = 0.5  # words whose vertical centres are this close (in character heights) share a line
+FURNITURE_BAND = 0.08  # top and bottom share of the page where running headers, footers and page numbers sit
+ROW_STEP_EM = 2.0  # lines further apart than this (top to top, in character heights) are in different table rows
+VERTICAL_HEADER_MAX_CHARS = 2  # a segment this short in a stack of such lines is one character of a vertical header
+
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-—–\s]*\d{1,4}[-—–\s]*|第\s*\d{1,4}\s*页(?:\s*[/,，]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4}"
+    r"|(?:page|p\.)\s*\d{1,4}(?:\s*of\s*\d{1,4})?|共\s*\d{1,4}\s*页\s*第\s*\d{1,4}\s*页)$",
+    re.IGNORECASE,
+)
+_NUMBERING_START = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[)）]|\d{1,2}[.、．](?!\d))")
+_NUMERIC = re.compile(r"^[-+]?\d[\d,，.]*%?$")
+_STREAM = re.compile(rb"stream\r?\n")
+
+
+@dataclass(frozen=True)
+class Word:
+    """A run of text on a page with its box (PDF points, top-left origin)."""
+
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    text: str
+
+    @property
+    def height(self) -> float:
+        return max(self.bottom - self.top, 1.0)
+
+
+@dataclass
+class Line:
+    top: float
+    bottom: float
+    segments: list[Word]
+    page: int
+
+    @property
+    def x0(self) -> float:
+        return self.segments[0].x0
+
+    @property
+    def x1(self) -> float:
+        return self.segments[-1].x1
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segments)
+
+
+@dataclass
+class GridTable:
+    """Rows of a table found from ruling lines (cells None where a merged cell covers the position)."""
+
+    top: float
+    rows: list[list[str | None]]
+
+
+@dataclass
+class PageContent:
+    number: int  # 1-based
+    width: float
+    height: float
+    tables: list[GridTable] = field(default_factory=list)
+    words: list[Word] = field(default_factory=list)  # outside the ruled tables
+    ocr: bool = False
+
+
+def read_pdf(data: bytes) -> Document:
+    """Read a PDF; scanned pages are OCR-read when Tesseract is installed. Raises :class:`ReaderError`."""
+    check_pdf_streams(data)
+    pdfplumber = _import_pdfplumber()
+    started = time.monotonic()
+    pages: list[PageContent] = []
+    scanned: list[int] = []
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            if len(pdf.pages) > MAX_PDF_PAGES:
+                raise ReaderError(f"PDF has {len(pdf.pages)} pages, more than the {MAX_PDF_PAGES}-page limit")
+            if not pdf.pages:
+                raise ReaderError("PDF has no pages")
+            for index, page in enumerate(pdf.pages, start=1):
+                if time.monotonic() - started > PDF_TIME_LIMIT_S:
+                    raise ReaderError(f"PDF took longer than {PDF_TIME_LIMIT_S:.0f} s to read (stopped at page {index})")
+                content = _read_page(page, index)
+                if content is None:
+                    scanned.append(index)
+                    pages.append(PageContent(index, float(page.width), float(page.height), ocr=True))
+                else:
+                    pages.append(content)
+    except ReaderError:
+        raise
+    except Exception as exc:  # pdfminer raises many types for broken or encrypted files
+        raise ReaderError(_pdf_error_message(exc)) from exc
+    issues: list[Issue] = []
+    if scanned:
+        from xxgk.parsing.readers.ocr import ocr_pdf_pages, ocr_issue
+
+        ocr_pages = ocr_pdf_pages(data, scanned)
+        by_number = {p.number: p for p in ocr_pages}
+        pages = [by_number.get(p.number, p) for p in pages]
+        issues.append(ocr_issue(len(scanned), len(pages)))
+    lines, rows = assemble(pages)
+    if not any(line.strip() for line in lines):
+        raise ReaderError("PDF has no readable text")
+    return Document(lines=tuple(lines), rows=tuple(rows), media_type="pdf", encoding=None,
+                    reader_issues=tuple(issues))
+
+
+def _import_pdfplumber():  # type: ignore[no-untyped-def]
+    import pdfplumber
+
+    return pdfplumber
+
+
+def _pdf_error_message(exc: Exception) -> str:
+    name = type(exc).__name__
+    if "Password" in name or "Encrypt" in name or "encrypt" in str(exc).lower():
+        return "PDF is encrypted and needs a password; it cannot be read"
+    return f"PDF could not be read (corrupt or unsupported): {name}: {exc}"
+
+
+def check_pdf_streams(data: bytes) -> None:
+    """Refuse a PDF whose compressed streams unpack beyond the limits, before any PDF library inflates them."""
+    total = 0
+    for match in _STREAM.finditer(data):
+        start = match.end()
+        end = data.find(b"endstream", start)
+        if end < 0:
+            break
+        raw = data[start:end]
+        inflater = zlib.decompressobj()
+        try:
+            out = inflater.decompress(raw, MAX_STREAM_INFLATED_BYTES + 1)
+        except zlib.error:
+            continue  # not Flate (DCT, JBIG2, …) or broken: the PDF library decides
+        size = len(out)
+        del out
+        if size > MAX_STREAM_INFLATED_BYTES or inflater.unconsumed_tail:
+            raise ReaderError(
+                f"PDF stream unpacks to more than {MAX_STREAM_INFLATED_BYTES // 2**20} MiB: refusing a possible "
+                "decompression bomb"
+            )
+        total += size
+        if total > MAX_TOTAL_INFLATED_BYTES:
+            raise ReaderError(
+                f"PDF streams unpack to more than {MAX_TOTAL_INFLATED_BYTES // 2**20} MiB in total: refusing a "
+                "possible decompression bomb"
+            )
+
+
+def _read_page(page, number: int) -> PageContent | None:  # type: ignore[no-untyped-def]
+    """Ruled tables and the remaining words of one page; None for a scanned page (no text, an image)."""
+    width, height = float(page.width), float(page.height)
+    if width > MAX_PAGE_SIDE_PT or height > MAX_PAGE_SIDE_PT or width <= 0 or height <= 0:
+        raise ReaderError(f"page {number} is {width:.0f}×{height:.0f} pt, beyond the PDF limit: refusing it")
+    chars = page.chars
+    if len(chars) > MAX_CHARS_PER_PAGE:
+        raise ReaderError(f"page {number} has {len(chars)} characters, more than the {MAX_CHARS_PER_PAGE} limit")
+    if len(chars) < MIN_TEXT_CHARS and page.images:
+        return None
+    content = PageContent(number, width, height)
+    boxes: list[tuple[float, float, float, float]] = []
+    for table in page.find_tables():
+        rows = [[None if text is None else join_cell_lines(text) for text in row] for row in table.extract()]
+        if len(rows) < 2 and all(len(r) < 2 for r in rows):
+            continue
+        content.tables.append(GridTable(float(table.bbox[1]), rows))
+        boxes.append(tuple(float(v) for v in table.bbox))  # type: ignore[arg-type]
+    for w in page.extract_words(x_tolerance=1.5, y_tolerance=2, keep_blank_chars=False, use_text_flow=False):
+        cx, cy = (w["x0"] + w["x1"]) / 2, (w["top"] + w["bottom"]) / 2
+        if any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes):
+            continue
+        content.words.append(Word(float(w["x0"]), float(w["x1"]), float(w["top"]), float(w["bottom"]), w["text"]))
+    return content
+
+
+# --- assembling pages into lines and rows ---------------------------------------------------------------------
+
+
+def assemble(pages: Sequence[PageContent]) -> tuple[list[str], list[Row]]:
+    """All pages in reading order: furniture dropped, ruled tables and text-position tables as grid rows, prose
+    through the text reader."""
+    page_lines = {p.number: cluster_lines(p.words, p.number) for p in pages}
+    furniture = _furniture(pages, page_lines)
+    lines: list[str] = []
+    rows: list[Row] = []
+    prose: list[tuple[str, str]] = []
+    table_count = 0
+    last_grid_row: tuple[Cell, ...] | None = None
+
+    def flush_prose() -> None:
+        if prose:
+            from xxgk.parsing.readers.docx import rows_from_text_block
+
+            lines.extend(text for text, _ in prose)
+            rows.extend(rows_from_text_block(list(prose), media_type="pdf"))
+            prose.clear()
+
+    for page in pages:
+        prefix = "ocr page" if page.ocr else "page"
+        kept = [ln for ln in page_lines[page.number] if id(ln) not in furniture]
+        items: list[tuple[float, int, object]] = [(t.top, 0, t) for t in page.tables]
+        for block in _text_blocks(kept):
+            items.append((block[0][0].top if isinstance(block, list) else block.top, 1, block))
+        items.sort(key=lambda item: (item[0], item[1]))
+        for position, (_, _, item) in enumerate(items):
+            if isinstance(item, GridTable):
+                flush_prose()
+                table_count += 1
+                grid = _grid_rows(item.rows, f"{prefix} {page.number} table {table_count}")
+                if position == 0 and last_grid_row is not None and grid and _continues_row(last_grid_row, grid[0]):
+                    # a row Word let break across the page: its second half joins the first
+                    merged = _merge_rows(last_grid_row, grid.pop(0))
+                    rows[-1] = Row(tuple(merged), rows[-1].loc, True)
+                    lines[-1] = row_text(merged)
+                for r, cells in enumerate(grid, 1):
+                    rows.append(Row(tuple(cells), f"{prefix} {page.number} table {table_count} row {r}", True))
+                    lines.append(row_text(cells))
+                last_grid_row = rows[-1].cells if grid or rows else None
+                continue
+            last_grid_row = None
+            if isinstance(item, list):  # a text-position table: list of merged rows
+                flush_prose()
+                table_count += 1
+                for r, cells in enumerate(_position_rows(item, f"{prefix} {page.number} table {table_count}"), 1):
+                    rows.append(Row(tuple(cells), f"{prefix} {page.number} table {table_count} row {r}", True))
+                    lines.append(row_text(cells))
+            else:
+                assert isinstance(item, Line)
+                prose.append((item.text, f"{prefix} {page.number} line {int(item.top)}"))
+    flush_prose()
+    check_size(len(rows), sum(len(r.cells) for r in rows), "PDF")
+    return lines, rows
+
+
+def _continues_row(previous: Sequence[Cell], first: Sequence[Cell]) -> bool:
+    """The first row of a table at the top of a page is the rest of the previous page's last row: same width, no
+    number of its own, and text only in columns where the previous row has label text."""
+    if len(previous) != len(first):
+        return False
+    has_text = False
+    for before, after in zip(previous, first, strict=True):
+        if after.is_span or not after.text:
+            continue
+        if before.is_span or not before.text or _NUMERIC.match(before.text) or _NUMERIC.match(after.text):
+            return False
+        has_text = True
+    return has_text and any(not c.is_span and _NUMERIC.match(c.text) for c in previous)
+
+
+def _merge_rows(previous: Sequence[Cell], rest: Sequence[Cell]) -> list[Cell]:
+    return [
+        Cell(join_cell_lines(before.text + "\n" + after.text), before.loc, before.is_span)
+        if after.text and not after.is_span else before
+        for before, after in zip(previous, rest, strict=True)
+    ]
+
+
+def _grid_rows(rows: list[list[str | None]], loc: str) -> list[list[Cell]]:
+    out = []
+    for r, row in enumerate(rows, 1):
+        cells = [
+            Cell("", f"{loc} row {r} col {c}", is_span=True) if text is None else Cell(text, f"{loc} row {r} col {c}")
+            for c, text in enumerate(row, 1)
+        ]
+        if any(not c.is_span and c.text for c in cells):
+            out.append(cells)
+    return out
+
+
+def cluster_lines(words: Sequence[Word], page: int) -> list[Line]:
+    """Words → lines (by vertical centre) → segments (split at gaps wider than SEGMENT_GAP_EM character heights)."""
+    lines: list[Line] = []
+    for word in sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0)):
+        centre = (word.top + word.bottom) / 2
+        if lines:
+            last = lines[-1]
+            last_centre = (last.top + last.bottom) / 2
+            if abs(centre - last_centre) <= LINE_MERGE_EM * word.height:
+                last.segments.append(word)
+                last.top, last.bottom = min(last.top, word.top), max(last.bottom, word.bottom)
+                continue
+        lines.append(Line(word.top, word.bottom, [word], page))
+    for line in lines:
+        line.segments = _segments(sorted(line.segments, key=lambda w: w.x0))
+    return lines
+
+
+def _segments(words: list[Word]) -> list[Word]:
+    out: list[Word] = []
+    for word in words:
+        if out:
+            last = out[-1]
+            gap = word.x0 - last.x1
+            if gap <= SEGMENT_GAP_EM * min(word.height, last.height):
+                glue = "" if gap < 0.15 * word.height else " "
+                out[-1] = Word(last.x0, max(last.x1, word.x1), min(last.top, word.top),
+                               max(last.bottom, word.bottom), last.text + glue + word.text)
+                continue
+        out.append(word)
+    return out
+
+
+def _furniture(pages: Sequence[PageContent], page_lines: dict[int, list[Line]]) -> set[int]:
+    """ids of lines that are page numbers or running headers/footers (same text on several pages' margins)."""
+    drop: set[int] = set()
+    band_texts: Counter[str] = Counter()
+    in_band: list[tuple[Line, str]] = []
+    for page in pages:
+        for line in page_lines[page.number]:
+            if line.top < FURNITURE_BAND * page.height or line.bottom > (1 - FURNITURE_BAND) * page.height:
+                key = re.sub(r"\d+", "#", re.sub(r"\s+", "", line.text))
+                in_band.append((line, key))
+    for key in {k for _, k in in_band}:
+        band_texts[key] = len({line.page for line, k in in_band if k == key})
+    for line, key in in_band:
+        if _PAGE_NUMBER.match(line.text.strip()) or (len(pages) > 1 and band_texts[key] >= 2):
+            drop.add(id(line))
+    return drop
+
+
+def _is_vertical_line(line: Line) -> bool:
+    return len(line.segments) >= 2 and all(
+        len(s.text.replace(" ", "")) <= VERTICAL_HEADER_MAX_CHARS and not _NUMERIC.match(s.text) for s in line.segments
+    )
+
+
+def _text_blocks(lines: list[Line]) -> list[Line | list[list[Line]]]:
+    """Prose lines, and text-position tables as lists of rows (each row: its anchor line plus fragments)."""
+    lines = _fold_vertical_headers(lines)
+    out: list[Line | list[list[Line]]] = []
+    i = 0
+    while i < len(lines):
+        if len(lines[i].segments) < 2:
+            out.append(lines[i])
+            i += 1
+            continue
+        # a run of anchors (multi-segment lines) with narrow one-segment fragments between them
+        anchors = [i]
+        j = i + 1
+        while j < len(lines):
+            if len(lines[j].segments) >= 2:
+                anchors.append(j)
+                j += 1
+                continue
+            k = j
+            run = [lines[a] for a in anchors]
+            while k < len(lines) and len(lines[k].segments) < 2 and _is_fragment(lines[k], run):
+                k += 1
+            if k < len(lines) and k > j and len(lines[k].segments) >= 2:
+                j = k
+                continue
+            break
+        end = anchors[-1] + 1
+        height = lines[anchors[-1]].bottom - lines[anchors[-1]].top
+        run = [lines[a] for a in anchors]
+        while (end < len(lines) and len(lines[end].segments) < 2 and _is_fragment(lines[end], run)
+               and lines[end].top - lines[end - 1].top <= ROW_STEP_EM * height):
+            end += 1  # the wrapped tail of the last row's label
+        out.append(_bands(lines[anchors[0]: end]))
+        i = end
+    return out
+
+
+def _has_number(line: Line) -> bool:
+    return any(_NUMERIC.match(s.text) for s in line.segments)
+
+
+def _bands(region: list[Line]) -> list[list[Line]]:
+    """The lines of a text-position table grouped into rows: a gap wider than the line pitch inside a cell starts a
+    new row; a group still holding two lines with numbers is split between them (:func:`_rows_with_fragments`)."""
+    height = statistics.median(line.bottom - line.top for line in region)
+    groups: list[list[Line]] = [[region[0]]]
+    for previous, line in zip(region, region[1:], strict=False):
+        if line.top - previous.top > ROW_STEP_EM * height:
+            groups.append([line])
+        else:
+            groups[-1].append(line)
+    rows: list[list[Line]] = []
+    for group in groups:
+        numbered = [k for k, line in enumerate(group) if _has_number(line) and len(line.segments) >= 2]
+        if len(numbered) <= 1:
+            rows.append(group)
+            continue
+        split = _rows_with_fragments(group, numbered)
+        split[0][0:0] = group[: numbered[0]]
+        split[-1].extend(group[numbered[-1] + 1:])
+        rows.extend(split)
+    return rows
+
+
+def _is_fragment(line: Line, anchors: Sequence[Line]) -> bool:
+    """A one-segment line inside a table: it starts inside the table and ends before the last column starts (so it
+    is not full-width prose)."""
+    left = min(a.x0 for a in anchors)
+    last_column = max(a.segments[-1].x0 for a in anchors)
+    return line.x1 <= last_column and line.x0 >= left - line.segments[0].height
+
+
+def _rows_with_fragments(lines: list[Line], anchors: list[int]) -> list[list[Line]]:
+    """Each anchor with the fragment lines that belong to it: fragments between two anchors are split at the widest
+    vertical gap (ties: a fragment starting with numbering opens the next row's label)."""
+    rows: list[list[Line]] = [[lines[a]] for a in anchors]
+    for n in range(len(anchors) - 1):
+        between = lines[anchors[n] + 1: anchors[n + 1]]
+        if not between:
+            continue
+        seq = [lines[anchors[n]], *between, lines[anchors[n + 1]]]
+        gaps = [seq[k + 1].top - seq[k].bottom for k in range(len(seq) - 1)]
+        widest = max(gaps)
+        cut = None
+        for k, fragment in enumerate(between):
+            if _NUMBERING_START.match(fragment.text):
+                cut = k
+                break
+        if cut is None or gaps[cut] < widest - 0.25 * seq[0].segments[0].height:
+            cut = max(range(len(gaps)), key=lambda k: (gaps[k], k))
+        rows[n].extend(between[:cut])
+        rows[n + 1][0:0] = between[cut:]
+    return rows
+
+
+def _fold_vertical_headers(lines: list[Line]) -> list[Line]:
+    """Stacks of lines made of one-character segments (a vertically set header) become one line whose segments
+    are the column-wise concatenations (``结 结 其`` / ``果 果 他`` / … → ``结果维持 结果纠正 其他结果``)."""
+    out: list[Line] = []
+    i = 0
+    while i < len(lines):
+        if not _is_vertical_line(lines[i]):
+            out.append(lines[i])
+            i += 1
+            continue
+        j = i + 1
+        pitch = lines[i].bottom - lines[i].top
+        while j < len(lines) and (_is_vertical_line(lines[j]) or _continues_column(lines[j], lines[i:j])) and (
+            lines[j].top - lines[j - 1].bottom <= pitch
+        ):
+            j += 1
+        if j - i < 2:
+            out.append(lines[i])
+            i += 1
+            continue
+        out.append(_fold(lines[i:j]))
+        i = j
+    return out
+
+
+def _continues_column(line: Line, stack: list[Line]) -> bool:
+    """A one-segment short line under a vertical stack (the last character of the longest header)."""
+    return len(line.segments) == 1 and len(line.segments[0].text) <= VERTICAL_HEADER_MAX_CHARS and any(
+        abs(s.x0 - line.x0) < s.height for ln in stack for s in ln.segments
+    )
+
+
+def _fold(stack: list[Line]) -> Line:
+    columns: list[list[Word]] = []
+    for line in stack:
+        for seg in line.segments:
+            for column in columns:
+                ref = column[-1]
+                if seg.x0 < ref.x1 and seg.x1 > ref.x0:
+                    column.append(seg)
+                    break
+            else:
+                columns.append([seg])
+    columns.sort(key=lambda col: min(s.x0 for s in col))
+    segments = [
+        Word(min(s.x0 for s in col), max(s.x1 for s in col), min(s.top for s in col), max(s.bottom for s in col),
+             "".join(s.text.replace(" ", "") for s in sorted(col, key=lambda s: s.top)))
+        for col in columns
+    ]
+    return Line(stack[0].top, stack[-1].bottom, segments, stack[0].page)
+
+
+def _position_rows(table: list[list[Line]], loc: str) -> list[list[Cell]]:
+    """Cells of a text-position table: the anchor's segments, each fragment joined to the segment it overlaps
+    (above the anchor: before it; below: after it) or placed as a cell of its own in x order."""
+    out: list[list[Cell]] = []
+    for r, row_lines in enumerate(table, 1):
+        anchor = max(row_lines, key=lambda ln: (_has_number(ln), len(ln.segments)))
+        parts: list[list[tuple[float, str]]] = [[(anchor.top, s.text)] for s in anchor.segments]
+        boxes = [(s.x0, s.x1) for s in anchor.segments]
+        for line in row_lines:
+            if line is anchor:
+                continue
+            for seg in line.segments:
+                hit = next((k for k, (x0, x1) in enumerate(boxes) if seg.x0 < x1 and seg.x1 > x0), None)
+                if hit is None:
+                    position = sum(1 for x0, _ in boxes if x0 < seg.x0)
+                    boxes.insert(position, (seg.x0, seg.x1))
+                    parts.insert(position, [(line.top, seg.text)])
+                else:
+                    parts[hit].append((line.top, seg.text))
+        texts = [join_cell_lines("\n".join(text for _, text in sorted(p))) for p in parts]
+        out.append([Cell(text, f"{loc} row {r} col {c}") for c, text in enumerate(texts, 1)])
+    return out
+
+
+def words_from_ocr(entries: Sequence[tuple[float, float, float, float, str]]) -> list[Word]:
+    """OCR word boxes (x0, top, x1, bottom, text) in page points → :class:`Word`s, empty texts dropped."""
+    return [Word(x0, x1, top, bottom, text) for x0, top, x1, bottom, text in entries if text.strip()]
+
