@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ class CellText:
     unit: str | None = None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def classify(text: str) -> CellText:
     """What a cell holds. ``'1,234'`` → number 1234; ``'/'`` → na; ``'&nbsp;'`` → blank; ``'规章'`` → label."""
     s = _HTML_SPACE.sub("", fold_text(text)).strip()

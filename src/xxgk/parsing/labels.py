@@ -40,8 +40,39 @@ class LabelMap:
         for label, key, version in entries:
             self._exact.setdefault(normalize_label(label), (key, version))
         self._choices = list(self._exact)
+        self.forms_longest_first = tuple(sorted(self._exact, key=len, reverse=True))
+        self._cache: dict[tuple[str, bool], LabelMatch | None] = {}
+        self._suffix_cache: dict[str, LabelMatch | None] = {}
+        self._lengths_desc = sorted({len(f) for f in self._exact if len(f) >= 2}, reverse=True)
 
     def match(self, raw: str, *, fuzzy: bool = True) -> LabelMatch | None:
+        key = (raw, fuzzy)
+        if key not in self._cache:
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+            self._cache[key] = self._match(raw, fuzzy)
+        return self._cache[key]
+
+    def match_suffix(self, norm: str) -> LabelMatch | None:
+        """The longest label (two characters or more) that the normalised text ends with, for glued labels such
+        as 「三、本年度办理结果(一)予以公开」."""
+        hit = self._suffix_cache.get(norm, False)
+        if hit is False:
+            hit = None
+            for n in self._lengths_desc:
+                if n < len(norm) and (key := self._exact.get(norm[-n:])):
+                    hit = LabelMatch(key[0], key[1], False)
+                    break
+            if len(self._suffix_cache) > 50_000:
+                self._suffix_cache.clear()
+            self._suffix_cache[norm] = hit
+        return hit
+
+    def lookup(self, form: str) -> tuple[str, str]:
+        """(key, format_version) of a normalised form from :attr:`forms_longest_first`."""
+        return self._exact[form]
+
+    def _match(self, raw: str, fuzzy: bool) -> LabelMatch | None:
         norm = normalize_label(raw)
         if not norm:
             return None

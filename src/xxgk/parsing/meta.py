@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -12,8 +13,15 @@ from xxgk.parsing.model import FeeStatement
 from xxgk.parsing.normalize import fold_text
 from xxgk.schema.keys import SECTION_IDS
 
+MAX_HEADING_CHARS = 60  # a longer line is prose, never a section heading
+_SPACES = re.compile(r"\s+")
 HEAD_LINES = 30  # titles and metadata sit at the top of the page
 TAIL_LINES = 12  # signatures sit at the bottom
+
+
+def fold_lines(lines: Sequence[str]) -> list[str]:
+    """NFKC-fold and strip every line in one pass (one normalisation call for the whole document)."""
+    return [line.strip() for line in fold_text("\n".join(lines)).split("\n")]
 
 
 @dataclass(frozen=True)
@@ -26,7 +34,7 @@ class Metadata:
 
 
 def read_metadata(lines: Sequence[str]) -> Metadata:
-    folded = [fold_text(line).strip() for line in lines]
+    folded = fold_lines(lines)
     title = find_title(folded)
     publication_date = find_publication_date(folded)
     year = find_report_year(folded, title)
@@ -108,7 +116,9 @@ def split_sections(lines: Sequence[str]) -> dict[str, str]:
     order = {sid: i for i, sid in enumerate(SECTION_IDS)}
     last = -1
     for index, line in enumerate(lines):
-        key = "".join(ch for ch in fold_text(line) if not ch.isspace())
+        if len(line) > MAX_HEADING_CHARS:
+            continue
+        key = _SPACES.sub("", fold_text(line))
         section = forms.get(key) or unnumbered.get(key)
         if section and order[section] > last:
             starts.append((index, section))
@@ -148,4 +158,5 @@ def _sentence(text: str, at: int) -> str:
 
 def find_spam(lines: Sequence[str]) -> list[tuple[int, str]]:
     """(line number, text) of every line carrying injected gambling spam or defacement."""
-    return [(i + 1, line.strip()) for i, line in enumerate(lines) if patterns.SPAM.search(fold_text(line))]
+    folded = fold_lines(lines)
+    return [(i + 1, line) for i, line in enumerate(folded) if patterns.SPAM.search(line)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 import unicodedata
 
@@ -21,6 +22,7 @@ def fold_text(text: str) -> str:
     return unicodedata.normalize("NFKC", text).replace("\u200b", "").replace("\ufeff", "")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def normalize_label(text: str) -> str:
     """The comparison form of a label: folded, no whitespace, no numbering, no parenthetical notes, no punctuation.
 

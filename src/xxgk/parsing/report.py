@@ -30,6 +30,7 @@ MAX_REPLACEMENT_SHARE = 0.02  # more undecodable characters than this: not a tex
 TOWNSHIP_FEE_LIMIT_WAN_YUAN = 1e4  # format-spec §2: a township fee above this looks like 元 entered as 万元
 ANY_FEE_LIMIT_WAN_YUAN = 1e6
 _TOWNSHIP = re.compile(r"(镇|乡|街道|街道办事处)(人民政府)?$")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 _BINARY_MAGIC = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00",
                  b"MM\x00*", b"\x1f\x8b", b"BZh", b"7z\xbc\xaf", b"Rar!")
 
@@ -85,7 +86,7 @@ def read_document(data: bytes) -> Document:
     text, encoding = decode_bytes(data)
     if encoding == "utf-8-replace" and text.count("\ufffd") > MAX_REPLACEMENT_SHARE * len(text):
         raise ReaderError("input is neither UTF-8 nor GBK/GB18030 text and not a known document format")
-    if sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\r\n\t\f") > 0.01 * min(len(text), 20000) + 2:
+    if len(_CONTROL_CHARS.findall(text, 0, 20000)) > 0.01 * min(len(text), 20000) + 2:
         raise ReaderError("input looks binary (control characters), not a text report")
     if media_type == "html":
         return read_html(text, encoding=encoding)

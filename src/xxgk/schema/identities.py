@@ -6,6 +6,7 @@ means the same thing everywhere it appears.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from xxgk.schema.keys import (
@@ -80,6 +81,7 @@ class Identity:
         return self.left + self.right
 
 
+@functools.cache
 def table3_identities(format_version: str = "2021") -> tuple[Identity, ...]:
     """I1–I3 for one table 三 layout."""
     outcome_rows = TABLE3_OUTCOME_ROWS[format_version]
@@ -105,6 +107,7 @@ def table3_identities(format_version: str = "2021") -> tuple[Identity, ...]:
     return tuple(out)
 
 
+@functools.cache
 def table4_identities() -> tuple[Identity, ...]:
     leaves = [leaf for leaf in TABLE4_LEAVES if leaf != "total"]
     return tuple(
@@ -114,5 +117,6 @@ def table4_identities() -> tuple[Identity, ...]:
     )
 
 
+@functools.cache
 def all_identities(format_version: str = "2021") -> tuple[Identity, ...]:
     return table3_identities(format_version) + table4_identities()

@@ -11,6 +11,7 @@ One-cell lines are regrouped into rows: a label starts a row and the values afte
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 
@@ -23,6 +24,7 @@ from xxgk.schema.keys import TABLE3_ROW_SPECS
 MAX_LINE_FOR_GLUE = 4000  # longer lines are prose or garbage; never try to split them
 _DIGITS_SPLIT = re.compile(r"(\d+)")
 _PIPE_ONLY = re.compile(r"^[|\s]+$")
+_LABEL_THEN_DIGIT = re.compile(r"[^\W\d_)）\]][0-9０-９]|[)）][0-9０-９]")
 
 BLANK_LINE, MARKER_LINE, GRID_LINE, SINGLE_LINE = range(4)
 
@@ -129,22 +131,19 @@ def _official_numbers() -> dict[str, str]:
 _NUMBER_OF_LABEL = _official_numbers()
 
 
-def _label_suffixes() -> tuple[str, ...]:
-    forms = set()
+@functools.cache
+def _label_suffixes() -> dict[int, frozenset[str]]:
+    """Normalised table-row labels grouped by length, so a suffix test is one set lookup per length."""
+    by_length: dict[int, set[str]] = {}
     for label_map in (labels.table3_rows(), labels.table2_rows(), labels.table4_leaves()):
-        forms.update(label_map._exact)  # noqa: SLF001 - same package
-    return tuple(sorted(forms, key=len, reverse=True))
-
-
-_SUFFIXES: tuple[str, ...] = ()
+        for form in label_map.forms_longest_first:
+            by_length.setdefault(len(form), set()).add(form)
+    return {n: frozenset(forms) for n, forms in by_length.items()}
 
 
 def ends_with_label(text: str) -> bool:
-    global _SUFFIXES
-    if not _SUFFIXES:
-        _SUFFIXES = _label_suffixes()
     norm = normalize_label(text)
-    return bool(norm) and any(norm.endswith(s) for s in _SUFFIXES)
+    return bool(norm) and any(norm[-n:] in forms for n, forms in _label_suffixes().items() if n <= len(norm))
 
 
 def split_glued(line: str) -> list[str] | None:
@@ -153,9 +152,9 @@ def split_glued(line: str) -> list[str] | None:
     A digit run directly before a numbered label (``…0000003.其他``) carries that label's number at its end; the
     official numbering of the label that follows tells how many digits to give back.
     """
-    s = fold_text(line).strip()
-    if len(s) > MAX_LINE_FOR_GLUE or not any(ch.isdigit() for ch in s):
+    if len(line) > MAX_LINE_FOR_GLUE or not _LABEL_THEN_DIGIT.search(line):
         return None
+    s = fold_text(line).strip()
     parts = _DIGITS_SPLIT.split(s)  # text, digits, text, digits, …, text
     if len(parts) < 3:
         return None

@@ -42,11 +42,7 @@ def match_label(text: str, label_map: LabelMap, *, allow_suffix: bool = True) ->
     hit = label_map.match(text)
     if hit or not allow_suffix:
         return hit
-    for form in sorted(label_map._exact, key=len, reverse=True):  # noqa: SLF001 - same package
-        if len(form) >= 2 and norm.endswith(form) and len(norm) > len(form):
-            key, version = label_map._exact[form]  # noqa: SLF001
-            return LabelMatch(key, version, False)
-    return None
+    return label_map.match_suffix(norm)
 
 
 def labelled_row(row: Row, label_map: LabelMap) -> LabelledRow | None:
