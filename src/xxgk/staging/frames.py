@@ -31,6 +31,8 @@ class RawObject:
     name: str | None = None
     source: str | None = None
     source_url: str | None = None
+    agency_hint: str | None = None  # from the manifest; used only when the report itself names no agency
+    year_hint: int | None = None  # from the manifest; used only when the report itself gives no year
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,8 @@ def _shared(o: ParseOutcome) -> Row:
         "source_sha256": o.raw.sha256,
         "parser_version": o.parser_version,
         "parsed_at": o.parsed_at,
-        "report_year": r.year if r else None,
-        "agency_name": r.agency if r else None,
+        "report_year": (r.year if r and r.year is not None else None) or o.raw.year_hint,
+        "agency_name": (r.agency if r and r.agency else None) or o.raw.agency_hint,
         "format_version": r.format_version if r else None,
     }
 

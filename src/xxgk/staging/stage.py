@@ -28,7 +28,8 @@ logger = logging.getLogger(__name__)
 
 Parser = Callable[[bytes, str | None], ParsedReport]
 _RAW_COLUMNS = {"sha256": ("sha256", "source_sha256"), "source": ("source",),
-                "source_url": ("source_url", "url"), "name": ("name", "filename", "source_name", "path")}
+                "source_url": ("source_url", "final_url", "url"), "name": ("name", "filename", "source", "path"),
+                "agency_hint": ("agency_hint",), "year_hint": ("year_hint",)}
 
 
 def staged_pairs(store: ObjectStore) -> set[tuple[str, str]]:
@@ -67,9 +68,11 @@ def raw_objects(manifest: pd.DataFrame) -> list[RawObject]:
 
         def get(k: str, rec: dict = rec) -> str | None:
             v = rec.get(cols[k]) if cols[k] else None
-            return None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+            return None if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else str(v)
 
-        seen[sha] = RawObject(sha, name=get("name"), source=get("source"), source_url=get("source_url"))
+        year = get("year_hint")
+        seen[sha] = RawObject(sha, name=get("name"), source=get("source"), source_url=get("source_url"),
+                              agency_hint=get("agency_hint"), year_hint=int(float(year)) if year else None)
     return list(seen.values())
 
 
