@@ -93,6 +93,7 @@ class S3Store:
         client: Any = None,
         multipart_threshold: int = MULTIPART_THRESHOLD,
         part_size: int = PART_SIZE,
+        list_page_size: int = 1000,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.bucket = bucket
@@ -102,6 +103,7 @@ class S3Store:
         self.client = client if client is not None else make_client(self.settings)
         self.multipart_threshold = multipart_threshold
         self.part_size = part_size
+        self.list_page_size = list_page_size
         self._sleep_kw: dict[str, Any] = {"sleep": sleep} if sleep else {}
 
     def __repr__(self) -> str:
@@ -214,7 +216,7 @@ class S3Store:
         base = f"{self.prefix}/" if self.prefix else ""
         token: str | None = None
         while True:
-            kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": base + prefix}
+            kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": base + prefix, "MaxKeys": self.list_page_size}
             if token:
                 kwargs["ContinuationToken"] = token
             try:
@@ -246,11 +248,12 @@ class S3Store:
         import s3fs
 
         config_kwargs: dict[str, Any] = {"connect_timeout": self.settings.connect_timeout,
-                                         "read_timeout": self.settings.read_timeout}
+                                         "read_timeout": self.settings.read_timeout,
+                                         "retries": {"mode": "standard", "max_attempts": self.settings.max_attempts}}
         if self.settings.addressing_style:
             config_kwargs["s3"] = {"addressing_style": self.settings.addressing_style}
         client_kwargs: dict[str, Any] = {}
         if self.settings.region:
             client_kwargs["region_name"] = self.settings.region
         return s3fs.S3FileSystem(endpoint_url=self.settings.endpoint_url, client_kwargs=client_kwargs,
-                                 config_kwargs=config_kwargs, retries=self.settings.max_attempts)
+                                 config_kwargs=config_kwargs)
