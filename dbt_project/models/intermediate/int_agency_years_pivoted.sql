@@ -1,3 +1,4 @@
+{{ config(materialized="table") }}
 {#- One row per current agency-year report: every canonical cell as a wide column (t2_<key>, t3_<row>_<col>,
     t4_<key>), the cell-status counts, and the refusal-mix sums computed from the long cells (so cells that are not
     applicable in a layout are skipped instead of nulling the sum). -#}

@@ -1,3 +1,4 @@
+{{ config(materialized="table") }}
 {#- One row per cell of every report version in int_reports_deduplicated (tables 二, 三, 四 stacked), conformed to
     the 2021 shape: cells that do not exist in a report's layout (2019: table 三 R21/R22, table 二 制发/废止/现行有效
     and 收费金额) are status 'na' with a null value, so not applicable stays distinct from 0. -#}
