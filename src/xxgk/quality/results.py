@@ -131,3 +131,40 @@ def warning_flags(results: pd.DataFrame) -> pd.DataFrame:
         quality_warnings=("rule_id", lambda s: ",".join(sorted(set(s)))),
         n_quality_warnings=("check_name", "count"),
     ).reset_index()
+
+
+def offending_snippets(results: pd.DataFrame, cells: pd.DataFrame, max_cells: int = 8) -> pd.DataFrame:
+    """Per quarantined report, the failing cells as found in the source: ``source_sha256, snippet``.
+
+    ``cells`` is the stacked long cell frame (``cell_id, raw_label, raw_text, loc, status``); a cell is shown as
+    ``table3.total.research 「（七）总计」 = 「5」 @ line 57``.
+    """
+    failed = results[(results["severity"] == ERROR) & ~results["passed"].astype(bool)]
+    if failed.empty:
+        return pd.DataFrame(columns=["source_sha256", "snippet"])
+    lookup = cells.set_index(["source_sha256", "cell_id"]) if not cells.empty else None
+    out = []
+    for sha, group in failed.groupby("source_sha256", sort=True):
+        ids: list[str] = []
+        for cell_list in group["cells"].fillna(""):
+            for cid in str(cell_list).split(","):
+                if cid.startswith("table") and cid not in ids:
+                    ids.append(cid)
+        parts = []
+        for cid in ids[:max_cells]:
+            if lookup is not None and (sha, cid) in lookup.index:
+                row = lookup.loc[(sha, cid)]
+                row = row.iloc[0] if isinstance(row, pd.DataFrame) else row
+                label = row.get("raw_label")
+                text = row.get("raw_text")
+                loc = row.get("loc")
+                parts.append(f"{cid} 「{label if pd.notna(label) else ''}」 = 「{text if pd.notna(text) else ''}」"
+                             f" ({row.get('status')})" + (f" @ {loc}" if pd.notna(loc) and loc else ""))
+            else:
+                parts.append(f"{cid}: not in the source")
+        if len(ids) > max_cells:
+            parts.append(f"… and {len(ids) - max_cells} more cells")
+        if not parts:
+            parts = [str(m) for m in group["message"].head(3)]
+        out.append({"source_sha256": sha, "snippet": "\n".join(parts)})
+    return pd.DataFrame(out)

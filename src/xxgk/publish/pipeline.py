@@ -1,0 +1,357 @@
+"""The publication run without an orchestrator: load, check, gate, rebuild, write the release, alert.
+
+1. :func:`load_staging` reads the staging tables from the lake; :func:`load_warehouse` reads the marts and the
+   current-version choice (``int_reports_deduplicated``) from the DuckDB warehouse ``xxgk build`` wrote.
+2. :func:`gate_population` picks the reports the gate judges: every current report, plus reports the warehouse
+   could not place (no agency, no year, unreadable), which then fail their blocking rules visibly.
+3. The rule engine (:mod:`xxgk.quality.checks`) computes ``quality_results`` and the gate frame; a ``gate``
+   callable (the Great Expectations checkpoint ``publication_gate`` from ``expectations/``, injected by the flow
+   and the command; :func:`library_gate` otherwise) decides which checks failed.
+4. Reports failing a blocking rule are quarantined. The published marts are rebuilt without their agency-years
+   (``rebuild``; by default dbt over a filtered copy of staging) so roll-ups exclude them too.
+5. The release is written under the publication lock and ``releases/CURRENT`` switched; alerts go out when a
+   blocking rule failed or the run failed.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from xxgk.alerts import AlertConfig, AlertSummary, Delivery, load_alert_config, send_alerts, summarize_results
+from xxgk.alerts.message import RUN_FAILED
+from xxgk.publish import content
+from xxgk.publish.lock import PublishLock
+from xxgk.publish.release import (
+    ReleaseManifest,
+    new_release_id,
+    read_current,
+    release_prefix,
+    remove_incomplete,
+    write_release,
+)
+from xxgk.publish.report_html import QualityReportData, render_quality_report
+from xxgk.quality.checks import CheckInputs, CheckThresholds, gate_frame, prepare_inputs, run_checks
+from xxgk.quality.frames import stack_cells
+from xxgk.quality.results import offending_snippets, quarantine_reasons, warning_flags
+from xxgk.schema.identities import ERROR
+from xxgk.storage.base import ObjectStore
+
+logger = logging.getLogger(__name__)
+
+STAGING_TABLES = ("reports", "sections", "table2_cells", "table3_cells", "table4_cells")
+STAGING_PREFIX = "staging"
+QUALITY_TABLES = ("quality_results", "quarantine")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# gate verdicts
+# ---------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class GateVerdict:
+    """What the gate decided: the failed (source_sha256, gate_column) pairs among the columns it evaluated."""
+
+    engine: str
+    evaluated_columns: frozenset[str]
+    failed: frozenset[tuple[str, str]]
+    success: bool
+    docs: Mapping[str, bytes] = field(default_factory=dict)  # Data Docs files, relative path → bytes
+    statistics: Mapping[str, Any] = field(default_factory=dict)
+
+
+Gate = Callable[[pd.DataFrame, pd.DataFrame, str], GateVerdict]
+
+
+def library_gate(frame: pd.DataFrame, results: pd.DataFrame, run_id: str) -> GateVerdict:
+    """The verdict of the rule engine itself (used when no expectation suite is plugged in)."""
+    failed = results[~results["passed"].astype(bool)]
+    blocking = results[results["severity"] == ERROR]
+    return GateVerdict(
+        engine="xxgk.quality",
+        evaluated_columns=frozenset(results["gate_column"]),
+        failed=frozenset(zip(failed["source_sha256"], failed["gate_column"])),
+        success=bool(blocking["passed"].all()),
+    )
+
+
+def apply_verdict(results: pd.DataFrame, verdict: GateVerdict) -> pd.DataFrame:
+    """Set ``passed`` from the gate's verdict for the columns it evaluated; log any disagreement."""
+    out = results.copy()
+    covered = out["gate_column"].isin(verdict.evaluated_columns)
+    gate_failed = pd.Series([(s, c) in verdict.failed for s, c in zip(out["source_sha256"], out["gate_column"])],
+                            index=out.index, dtype=bool)
+    disagree = covered & (gate_failed == out["passed"].astype(bool))
+    if disagree.any():
+        logger.warning("%s and the rule engine disagree on %d checks (first: %s); the gate decides",
+                       verdict.engine, int(disagree.sum()),
+                       out.loc[disagree, ["source_sha256", "check_name"]].head(3).to_dict("records"))
+    out.loc[covered, "passed"] = ~gate_failed[covered]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# loading
+# ---------------------------------------------------------------------------------------------------------------
+def load_staging(store: ObjectStore, tables: tuple[str, ...] = STAGING_TABLES) -> dict[str, pd.DataFrame]:
+    """Every staging table as one DataFrame (all year partitions), read through the object store."""
+    out: dict[str, pd.DataFrame] = {}
+    for table in tables:
+        frames = [pd.read_parquet(io.BytesIO(store.get_bytes(k)))
+                  for k in store.list_keys(f"{STAGING_PREFIX}/{table}/") if k.endswith(".parquet")]
+        frames = [f for f in frames if not f.empty]
+        out[table] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if not out.get("reports", pd.DataFrame()).empty and "parsed_at" in out["reports"].columns:
+        # only the latest parse of each raw object counts
+        latest = out["reports"].sort_values(["parsed_at", "parser_version"]).drop_duplicates("source_sha256",
+                                                                                              keep="last")
+        keep = set(zip(latest["source_sha256"], latest["parser_version"]))
+        for table, df in out.items():
+            if not df.empty and "parser_version" in df.columns:
+                out[table] = df[[k in keep for k in zip(df["source_sha256"], df["parser_version"])]].reset_index(
+                    drop=True)
+    return out
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    marts: dict[str, pd.DataFrame]
+    versions: pd.DataFrame | None  # int_reports_deduplicated: source_sha256, agency_id, report_year, is_current
+    descriptions: dict[str, str] = field(default_factory=dict)
+
+
+def load_warehouse(path: str | Path, schema: str = "marts") -> Warehouse:
+    """The marts (every table in ``schema``) and the version choice from a DuckDB warehouse, read-only."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        names = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = ? order by table_name",
+            [schema]).fetchall()]
+        marts = {n: con.execute(f'select * from "{schema}"."{n}"').df() for n in names if n not in QUALITY_TABLES}
+        versions = None
+        has = con.execute("select count(*) from information_schema.tables where table_schema = 'intermediate' "
+                          "and table_name = 'int_reports_deduplicated'").fetchone()
+        if has and has[0]:
+            versions = con.execute("select source_sha256, agency_id, report_year, is_current "
+                                   "from intermediate.int_reports_deduplicated").df()
+        descriptions = {r[0]: r[1] for r in con.execute(
+            "select table_name, comment from duckdb_tables() where schema_name = ? and comment is not null",
+            [schema]).fetchall()}
+    finally:
+        con.close()
+    return Warehouse(marts, versions, descriptions)
+
+
+def gate_population(staging: Mapping[str, pd.DataFrame], warehouse: Warehouse | None) -> pd.DataFrame:
+    """The reports the gate judges, with ``agency_id``, ``is_current``, ``level`` and ``region`` where known."""
+    reports = staging.get("reports", pd.DataFrame()).copy()
+    if reports.empty:
+        return reports
+    reports = reports.drop_duplicates("source_sha256")
+    if warehouse is not None and warehouse.versions is not None and not warehouse.versions.empty:
+        v = warehouse.versions[["source_sha256", "agency_id", "is_current"]].drop_duplicates("source_sha256")
+        reports = reports.drop(columns=[c for c in ("agency_id", "is_current") if c in reports]).merge(
+            v, on="source_sha256", how="left")
+        # not placed by the warehouse (no agency, no year, unreadable): judged, so its failures are visible
+        reports["is_current"] = reports["is_current"].astype("boolean").fillna(True).astype(bool)
+    else:
+        reports["is_current"] = True
+    ay = (warehouse.marts.get(content.AGENCY_YEAR) if warehouse else None)
+    if ay is not None and not ay.empty and "source_sha256" in ay.columns:
+        geo = ay[[c for c in ("source_sha256", "agency_level", "province_name") if c in ay.columns]]
+        reports = reports.merge(geo.rename(columns={"agency_level": "level", "province_name": "region"}),
+                                on="source_sha256", how="left")
+    for col in ("level", "region"):
+        if col not in reports.columns:
+            reports[col] = None
+    return reports[reports["is_current"]].reset_index(drop=True)
+
+
+def check_staging(staging: Mapping[str, pd.DataFrame], population: pd.DataFrame, *, run_id: str,
+                  thresholds: CheckThresholds | None = None) -> tuple[CheckInputs, pd.DataFrame]:
+    """The rule engine over the gate population."""
+    shas = set(population["source_sha256"])
+
+    def only(name: str) -> pd.DataFrame:
+        df = staging.get(name, pd.DataFrame())
+        return df[df["source_sha256"].isin(shas)] if not df.empty else df
+
+    inputs = prepare_inputs(only("table2_cells"), only("table3_cells"), only("table4_cells"), population,
+                            only("sections"))
+    return inputs, run_checks(inputs, run_id=run_id, thresholds=thresholds)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the release
+# ---------------------------------------------------------------------------------------------------------------
+def _previous_agency_year(store: ObjectStore, release_id: str | None) -> pd.DataFrame | None:
+    if not release_id:
+        return None
+    try:
+        data = store.get_bytes(f"{release_prefix(release_id)}marts/{content.AGENCY_YEAR}.parquet")
+    except KeyError:
+        return None
+    return pd.read_parquet(io.BytesIO(data))
+
+
+def release_files(
+    *,
+    marts: Mapping[str, pd.DataFrame],
+    results: pd.DataFrame,
+    quarantine: pd.DataFrame,
+    report_html: str,
+    previous_agency_year: pd.DataFrame | None,
+    previous_id: str | None,
+    release_id: str,
+    docs: Mapping[str, bytes] | None = None,
+    table_descriptions: Mapping[str, str] | None = None,
+) -> dict[str, bytes]:
+    """Every file of a release, keyed by its path inside ``releases/<release_id>/``."""
+    tables: dict[str, pd.DataFrame] = {**marts, "quality_results": results, "quarantine": quarantine}
+    files: dict[str, bytes] = {}
+    for name, df in tables.items():
+        files[f"marts/{name}.parquet"] = content.frame_to_parquet(df)
+        files[f"marts/{name}.csv"] = content.frame_to_csv(df)
+    comments = {n: {c: content.describe_column(n, c) for c in df.columns} for n, df in tables.items()}
+    files[content.WAREHOUSE_NAME] = content.build_duckdb(tables, comments=comments)
+    md, js = content.data_dictionary(tables, table_descriptions)
+    files["data_dictionary.md"], files["data_dictionary.json"] = md, js
+    current_ay = marts.get(content.AGENCY_YEAR)
+    if current_ay is not None:
+        rev = content.revisions(previous_agency_year, current_ay)
+        files["revisions.csv"] = content.frame_to_csv(rev)
+        files["revisions.md"] = content.revisions_markdown(rev, previous_id, release_id)
+    for rel, data in (docs or {}).items():
+        files[f"data_docs/{rel}"] = data
+    files["quality_report.html"] = report_html.encode()
+    return files
+
+
+@dataclass
+class PublishOutcome:
+    run_id: str
+    release_id: str | None
+    previous_release: str | None
+    reports_checked: int
+    reports_quarantined: int
+    reports_warned: int
+    gate_engine: str
+    report_uri: str | None
+    deliveries: list[Delivery] = field(default_factory=list)
+    manifest: ReleaseManifest | None = None
+    results: pd.DataFrame | None = None
+    quarantine: pd.DataFrame | None = None
+
+
+Rebuild = Callable[[set[str]], dict[str, pd.DataFrame]]
+
+
+def quarantined_agency_years(quarantine: pd.DataFrame, population: pd.DataFrame) -> set[tuple[str, int]]:
+    pop = population.set_index("source_sha256")
+    out = set()
+    for sha in quarantine["source_sha256"]:
+        if sha in pop.index:
+            row = pop.loc[sha]
+            key = row.get("agency_id") if "agency_id" in pop.columns and pd.notna(row.get("agency_id")) else None
+            if key is not None and pd.notna(row.get("report_year")):
+                out.add((str(key), int(row["report_year"])))
+    return out
+
+
+def excluded_shas(quarantine: pd.DataFrame, staging: Mapping[str, pd.DataFrame], warehouse: Warehouse | None,
+                  population: pd.DataFrame) -> set[str]:
+    """Quarantined reports and every other version of their agency-years (an older version is not published in
+    place of a quarantined newer one)."""
+    out = set(quarantine["source_sha256"])
+    years = quarantined_agency_years(quarantine, population)
+    if warehouse is not None and warehouse.versions is not None and years:
+        v = warehouse.versions
+        out |= {s for s, a, y in zip(v["source_sha256"], v["agency_id"], v["report_year"])
+                if pd.notna(y) and (str(a), int(y)) in years}
+    return out
+
+
+def publish(
+    store: ObjectStore,
+    *,
+    staging: Mapping[str, pd.DataFrame],
+    warehouse: Warehouse | None,
+    gate: Gate = library_gate,
+    rebuild: Rebuild | None = None,
+    run_id: str | None = None,
+    release_id: str | None = None,
+    thresholds: CheckThresholds | None = None,
+    alert_config: AlertConfig | None = None,
+    hook: Callable[[str], None] = lambda step: None,
+    break_lock: bool = False,
+) -> PublishOutcome:
+    """Check, gate and publish one release; alerts on blocking failures and on a failed run (then re-raises)."""
+    run_id = run_id or f"run-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:6]}"
+    alert_config = alert_config if alert_config is not None else load_alert_config()
+    try:
+        with PublishLock(store, owner=run_id, break_lock=break_lock):
+            outcome = _publish_locked(store, staging=staging, warehouse=warehouse, gate=gate, rebuild=rebuild,
+                                      run_id=run_id, release_id=release_id, thresholds=thresholds, hook=hook)
+    except Exception as exc:
+        logger.error("publish run %s failed: %s: %s", run_id, type(exc).__name__, exc)
+        summary = AlertSummary(kind=RUN_FAILED, run_id=run_id, lake=store.uri(), error=f"{type(exc).__name__}: {exc}")
+        send_alerts(summary, alert_config)
+        raise
+    if outcome.reports_quarantined and outcome.results is not None:
+        summary = summarize_results(outcome.results.to_dict("records"), run_id=run_id, lake=store.uri(),
+                                    release_id=outcome.release_id, report_location=outcome.report_uri)
+        outcome.deliveries = send_alerts(summary, alert_config)
+    return outcome
+
+
+def _publish_locked(store: ObjectStore, *, staging: Mapping[str, pd.DataFrame], warehouse: Warehouse | None,
+                    gate: Gate, rebuild: Rebuild | None, run_id: str, release_id: str | None,
+                    thresholds: CheckThresholds | None, hook: Callable[[str], None]) -> PublishOutcome:
+    remove_incomplete(store)
+    release_id = release_id or new_release_id()
+    population = gate_population(staging, warehouse)
+    inputs, results = check_staging(staging, population, run_id=run_id, thresholds=thresholds)
+    frame = gate_frame(inputs, results)
+    verdict = gate(frame, results, run_id)
+    results = apply_verdict(results, verdict)
+    quarantine = quarantine_reasons(results)
+    cells = stack_cells(*(staging.get(t, pd.DataFrame()) for t in ("table2_cells", "table3_cells", "table4_cells")))
+    quarantine = quarantine.merge(offending_snippets(results, cells), on="source_sha256", how="left")
+    flags = warning_flags(results)
+    logger.info("gate (%s): %d reports, %d quarantined, %d with warnings", verdict.engine, len(population),
+                len(quarantine), len(flags))
+
+    marts = dict(warehouse.marts) if warehouse is not None else {}
+    if not quarantine.empty and marts:
+        excluded = excluded_shas(quarantine, staging, warehouse, population)
+        marts = rebuild(excluded) if rebuild is not None else content.filter_quarantined(marts, quarantine)
+    if content.AGENCY_YEAR in marts:
+        marts[content.AGENCY_YEAR] = content.attach_warnings(marts[content.AGENCY_YEAR], flags)
+
+    coverage = population[["source_sha256", "level", "region"]].assign(
+        is_published=~population["source_sha256"].isin(set(quarantine["source_sha256"])))
+    previous = read_current(store)
+    html = render_quality_report(QualityReportData(run_id=run_id, release_id=release_id, results=results,
+                                                   quarantine=quarantine, coverage=coverage,
+                                                   data_docs_href="data_docs/index.html" if verdict.docs else None))
+    files = release_files(marts=marts, results=results, quarantine=quarantine, report_html=html,
+                          previous_agency_year=_previous_agency_year(store, previous), previous_id=previous,
+                          release_id=release_id, docs=verdict.docs,
+                          table_descriptions=warehouse.descriptions if warehouse else None)
+    manifest = write_release(store, release_id, files, hook=hook, meta={
+        "run_id": run_id, "gate_engine": verdict.engine, "reports_checked": len(population),
+        "reports_quarantined": len(quarantine), "reports_warned": len(flags),
+        "gate_statistics": dict(verdict.statistics)})
+    return PublishOutcome(
+        run_id=run_id, release_id=release_id, previous_release=previous, reports_checked=len(population),
+        reports_quarantined=len(quarantine), reports_warned=len(flags), gate_engine=verdict.engine,
+        report_uri=store.uri(f"{release_prefix(release_id)}quality_report.html"), manifest=manifest,
+        results=results, quarantine=quarantine)

@@ -1,0 +1,187 @@
+"""Write one release atomically: every file under ``releases/<release_id>/``, then its manifest, then the pointer.
+
+Order of writes (readers only ever follow ``releases/CURRENT``):
+
+1. each file under ``releases/<release_id>/`` (any partial leftovers of a crashed attempt at the same id are
+   removed first; a *complete* release is never overwritten);
+2. ``releases/<release_id>/_MANIFEST.json``: every file with its size and SHA-256; a release without its manifest
+   is incomplete and is never made current;
+3. a check that every listed file is present;
+4. ``releases/CURRENT`` ← ``release_id`` (one small atomic put).
+
+A crash before step 4 leaves the previous release current and untouched. ``hook`` is called before each step
+(``"file:<key>"``, ``"manifest"``, ``"verify"``, ``"pointer"``) so tests can interrupt publication anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from xxgk.storage.base import ObjectStore
+
+logger = logging.getLogger(__name__)
+
+RELEASES_PREFIX = "releases/"
+CURRENT_KEY = "releases/CURRENT"
+MANIFEST_NAME = "_MANIFEST.json"
+
+CONTENT_TYPES = {
+    ".parquet": "application/vnd.apache.parquet",
+    ".csv": "text/csv; charset=utf-8",
+    ".json": "application/json",
+    ".html": "text/html; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8",
+    ".duckdb": "application/octet-stream",
+    ".css": "text/css",
+    ".js": "application/javascript",
+}
+
+
+class ReleaseError(Exception):
+    """A release could not be written or read; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class ReleaseManifest:
+    release_id: str
+    created_at: str
+    previous_release: str | None
+    files: tuple[dict[str, Any], ...]
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> bytes:
+        return json.dumps({
+            "release_id": self.release_id, "created_at": self.created_at, "previous_release": self.previous_release,
+            "files": list(self.files), "meta": dict(self.meta),
+        }, ensure_ascii=False, indent=2, default=str).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> "ReleaseManifest":
+        d = json.loads(data)
+        return cls(d["release_id"], d["created_at"], d.get("previous_release"), tuple(d["files"]), d.get("meta", {}))
+
+
+def new_release_id(now: datetime | None = None) -> str:
+    """A fresh id that sorts by time: ``20250301T120000Z-3f9a1c``."""
+    now = now or datetime.now(UTC)
+    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+def release_prefix(release_id: str) -> str:
+    if not release_id or "/" in release_id or release_id.startswith((".", "_")) or release_id == "CURRENT":
+        raise ReleaseError(f"invalid release id {release_id!r}")
+    return f"{RELEASES_PREFIX}{release_id}/"
+
+
+def manifest_key(release_id: str) -> str:
+    return release_prefix(release_id) + MANIFEST_NAME
+
+
+def read_manifest(store: ObjectStore, release_id: str) -> ReleaseManifest | None:
+    try:
+        return ReleaseManifest.from_json(store.get_bytes(manifest_key(release_id)))
+    except KeyError:
+        return None
+
+
+def is_complete(store: ObjectStore, release_id: str) -> bool:
+    """True when the release has its manifest and every file the manifest lists."""
+    manifest = read_manifest(store, release_id)
+    if manifest is None:
+        return False
+    prefix = release_prefix(release_id)
+    present = set(store.list_keys(prefix))
+    return all(prefix + f["key"] in present for f in manifest.files)
+
+
+def read_current(store: ObjectStore) -> str | None:
+    """The id ``releases/CURRENT`` points to, or None before the first release."""
+    try:
+        value = store.get_bytes(CURRENT_KEY).decode().strip()
+    except KeyError:
+        return None
+    return value or None
+
+
+def list_releases(store: ObjectStore) -> list[str]:
+    """Ids of the complete releases, oldest first."""
+    ids = sorted({k[len(RELEASES_PREFIX):].split("/", 1)[0] for k in store.list_keys(RELEASES_PREFIX)
+                  if k.endswith("/" + MANIFEST_NAME)})
+    return [i for i in ids if is_complete(store, i)]
+
+
+def remove_incomplete(store: ObjectStore, keep: str | None = None) -> list[str]:
+    """Delete the files of releases that never got a manifest (crashed attempts); returns their ids.
+
+    Call only while holding the publication lock.
+    """
+    current = read_current(store)
+    ids = {k[len(RELEASES_PREFIX):].split("/", 1)[0] for k in store.list_keys(RELEASES_PREFIX) if
+           k.count("/") >= 2}
+    removed = []
+    for rid in sorted(ids):
+        if rid in (current, keep) or read_manifest(store, rid) is not None:
+            continue
+        for key in list(store.list_keys(f"{RELEASES_PREFIX}{rid}/")):
+            store.delete(key)
+        removed.append(rid)
+        logger.info("removed incomplete release %s left by an interrupted run", rid)
+    return removed
+
+
+def _noop(step: str) -> None:
+    return None
+
+
+def write_release(
+    store: ObjectStore,
+    release_id: str,
+    files: Mapping[str, bytes],
+    *,
+    meta: Mapping[str, Any] | None = None,
+    hook: Callable[[str], None] = _noop,
+) -> ReleaseManifest:
+    """Write ``files`` (relative key → bytes) as release ``release_id`` and make it current.
+
+    The caller holds the :class:`~xxgk.publish.lock.PublishLock`. Raises :class:`ReleaseError` when the id is
+    already a complete release (releases are never overwritten) or a file is missing after writing.
+    """
+    prefix = release_prefix(release_id)
+    if not files:
+        raise ReleaseError("a release needs at least one file")
+    if read_manifest(store, release_id) is not None:
+        raise ReleaseError(f"release {release_id} already exists; releases are never overwritten")
+    for key in list(store.list_keys(prefix)):  # leftovers of a crashed attempt at this very id
+        store.delete(key)
+    previous = read_current(store)
+    entries = []
+    for rel, data in files.items():
+        if rel == MANIFEST_NAME or rel.startswith("/"):
+            raise ReleaseError(f"invalid file name in a release: {rel!r}")
+        hook(f"file:{rel}")
+        suffix = "." + rel.rsplit(".", 1)[-1] if "." in rel else ""
+        store.put_bytes(prefix + rel, data, content_type=CONTENT_TYPES.get(suffix))
+        entries.append({"key": rel, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+    manifest = ReleaseManifest(
+        release_id=release_id,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        previous_release=previous,
+        files=tuple(entries),
+        meta=dict(meta or {}),
+    )
+    hook("manifest")
+    store.put_bytes(manifest_key(release_id), manifest.to_json(), content_type="application/json")
+    hook("verify")
+    if not is_complete(store, release_id):
+        raise ReleaseError(f"release {release_id} is incomplete after writing; CURRENT still points to {previous}")
+    hook("pointer")
+    store.put_bytes(CURRENT_KEY, (release_id + "\n").encode(), content_type="text/plain")
+    logger.info("release %s is current (previous: %s, %d files)", release_id, previous, len(entries))
+    return manifest
