@@ -117,7 +117,7 @@ def parse_document(document: Document) -> ParsedReport:
     merged = {**values, **derived}
 
     issues: list[Issue] = list(document.reader_issues)
-    issues += t2.issues + t3.issues + t4.issues
+    issues += [_settled_by_identities(i, derived) for i in t2.issues + t3.issues + t4.issues]
     for name, table in (("table2", t2), ("table3", t3), ("table4", t4)):
         if not table.found:
             issues.append(_issue("table_missing", f"{name} was not found in the report"))
@@ -173,6 +173,15 @@ def unreadable_report(message: str) -> ParsedReport:
 
 def _issue(rule: str, message: str, cells: tuple[str, ...] = ()) -> Issue:
     return Issue(rule, RULES[rule].severity, message, cells)
+
+
+def _settled_by_identities(issue: Issue, derived: dict[str, int | float]) -> Issue:
+    """A glued run that could not be split stops being an error when the identities force every cell it held."""
+    if issue.rule == "glued_ambiguous" and issue.cells and all(c in derived for c in issue.cells):
+        return Issue("glued_split", RULES["glued_split"].severity,
+                     issue.message.replace("; left unread", "; every cell of it is forced by the identities"),
+                     issue.cells, issue.loc)
+    return issue
 
 
 def _table_found(cell: str, *tables) -> bool:

@@ -26,7 +26,7 @@ _DIGITS_SPLIT = re.compile(r"(\d+)")
 _PIPE_ONLY = re.compile(r"^[|\s]+$")
 _LABEL_THEN_DIGIT = re.compile(r"[^\W\d_)）\]][0-9０-９]|[)）][0-9０-９]")
 
-BLANK_LINE, MARKER_LINE, GRID_LINE, SINGLE_LINE = range(4)
+BLANK_LINE, MARKER_LINE, GRID_LINE, SINGLE_LINE, EMPTY_CELL_LINE = range(5)
 
 
 def read_text(text: str, *, media_type: str = "text", encoding: str | None = None) -> Document:
@@ -49,6 +49,8 @@ def read_text(text: str, *, media_type: str = "text", encoding: str | None = Non
             continue
         if kind == MARKER_LINE:
             flush()
+        elif kind == EMPTY_CELL_LINE:
+            current.append(Cell("", loc))
         elif kind == GRID_LINE:
             flush()
             rows.append(Row(tuple(Cell(t, f"{loc} col {i + 1}") for i, t in enumerate(_split_grid(line))), loc, True))
@@ -62,8 +64,10 @@ def read_text(text: str, *, media_type: str = "text", encoding: str | None = Non
                     current.append(cell)
                     continue
                 if position == 0 and current and gap > base_gap:
-                    # An extra blank line inside a run of values is an empty cell (seed 004's R04).
-                    current.extend(Cell("", f"{loc} (blank line)") for _ in range(gap - base_gap))
+                    # An extra blank line inside a run of values is an empty cell (seed 004's R04); an empty cell
+                    # written with its own separator adds base_gap + 1 blank lines, so round up per cell.
+                    n_empty = -(-(gap - base_gap) // (base_gap + 1))
+                    current.extend(Cell("", f"{loc} (blank line)") for _ in range(n_empty))
                 current.append(cell)
         gap = 0
     flush()
@@ -77,6 +81,8 @@ def _line_kind(line: str) -> int:
     if "\t" in line:
         return GRID_LINE
     if "|" in stripped:
+        if stripped == "|" and line[:1].isspace():
+            return EMPTY_CELL_LINE  # an empty cell plus its `` |`` terminator; a bare ``|`` opens a row
         if _PIPE_ONLY.match(stripped):
             return MARKER_LINE
         if stripped.count("|") == 1 and stripped.endswith("|"):

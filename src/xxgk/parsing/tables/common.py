@@ -90,4 +90,5 @@ def is_glued_run(values: tuple[Cell, ...], expected: int) -> bool:
     if len(values) != 1 or expected < 2:
         return False
     text = values[0].text.strip()
-    return text.isdigit() and len(text) >= expected
+    # A run as long as the row, or any run with a leading zero (never how one count is written), is glued.
+    return text.isdigit() and (len(text) >= expected or (len(text) > 1 and text.startswith("0")))
