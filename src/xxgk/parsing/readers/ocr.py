@@ -43,9 +43,13 @@ DARK_LEVEL = 160  # grey values below this are ink
 RULE_MIN_H_PT = 18.0  # a horizontal ruling line is at least this long (longer than any character stroke)
 RULE_MIN_V_PT = 12.0  # a vertical ruling line is at least this long
 RULE_MAX_THICKNESS_PT = 3.0  # thicker dark runs are filled areas, not rules
+DIGIT_WHITELIST = "0123456789."
+NUMERIC_COLUMN_SHARE = 0.6  # a column is numeric when this share of its non-empty cells read as numbers
+MAX_MISREAD_NUMBER_CHARS = 2  # only short misreads are re-read as digits (a label is never replaced)
 INSTALL_HINT = "install the Debian packages tesseract-ocr and tesseract-ocr-chi-sim"
 
 _DIGIT_CONFUSIONS = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8"})
+_NOISE = "”“\"'。，,、·:：;；"
 _NUMBER_LIKE = re.compile(r"^[\dOoDlI|SB.,，]+$")
 
 
@@ -144,7 +148,7 @@ def _ocr_page(number: int, image, points_per_pixel: float) -> PageContent:  # ty
     v_mask = _runs(ink, round(RULE_MIN_V_PT / points_per_pixel), axis=0)
     cleaned = pixels.copy()
     cleaned[h_mask | v_mask] = 255
-    words = _tesseract_words(cleaned, points_per_pixel)
+    words = _tesseract_words(cleaned, points_per_pixel, OCR_LANGUAGE)
     scale = points_per_pixel
     h_edges = _edges(h_mask, axis=1, scale=scale)
     v_edges = _edges(v_mask, axis=0, scale=scale)
@@ -165,6 +169,7 @@ def _ocr_page(number: int, image, points_per_pixel: float) -> PageContent:  # ty
                 used.update(inside)
                 texts.append(_cell_text([words[k] for k in inside], number))
             rows.append(texts)
+        rows = _reread_numeric_cells(rows, table.rows, cleaned, points_per_pixel)
         if len(rows) >= 2 or any(len(r) >= 2 for r in rows):
             content.tables.append(GridTable(float(table.bbox[1]), rows))
     content.words = [w for k, w in enumerate(words) if k not in used]
@@ -242,15 +247,90 @@ def _find_tables(h_edges: list[dict], v_edges: list[dict]):  # type: ignore[no-u
         return []
 
 
-def _tesseract_words(pixels, points_per_pixel: float) -> list[Word]:  # type: ignore[no-untyped-def]
+def _reread_numeric_cells(rows: list[list[str | None]], grid_rows, pixels,  # type: ignore[no-untyped-def]
+                          points_per_pixel: float) -> list[list[str | None]]:
+    """Cells among numbers that did not read as a number (``chi_sim`` reads a lone ``7`` as 区, a ``1`` as 工) are
+    read again, digits only, from their own crops (one Tesseract call for all of a table's suspects)."""
+    suspects: list[tuple[int, int]] = []
+    width = max((len(r) for r in rows), default=0)
+    numeric_cols = set()
+    for col in range(width):
+        texts = [r[col] for r in rows if col < len(r) and r[col]]
+        numeric = sum(1 for t in texts if _is_number(t))
+        if numeric >= 2 and numeric >= NUMERIC_COLUMN_SHARE * len(texts):
+            numeric_cols.add(col)
+    for r, row in enumerate(rows):
+        numeric_at = [col for col, t in enumerate(row) if t and _is_number(t)]
+        texts_at = [col for col, t in enumerate(row) if t]
+        for col, text in enumerate(row):
+            if not text or _is_number(text) or len(text.replace(" ", "").strip(_NOISE)) > MAX_MISREAD_NUMBER_CHARS:
+                continue
+            data_row = len(numeric_at) >= 3 and col > numeric_at[0]
+            only_value = col in numeric_cols and texts_at[1:] == [col] + numeric_at  # 行政许可 | 工
+            if data_row or only_value:
+                suspects.append((r, col))
+    if not suspects:
+        return rows
+    boxes = []
+    for r, col in suspects:
+        x0, top, x1, bottom = grid_rows[r].cells[col]
+        boxes.append(tuple(int(v / points_per_pixel) for v in (x0, top, x1, bottom)))
+    for (r, col), text in zip(suspects, _ocr_crops(pixels, boxes), strict=True):
+        if text and _is_number(text):
+            logger.debug("OCR cell %r re-read as %r", rows[r][col], text)
+            rows[r][col] = text
+    return rows
+
+
+def _ocr_crops(pixels, boxes: list[tuple[int, ...]]) -> list[str]:  # type: ignore[no-untyped-def]
+    """Digits-only OCR of several cell crops at once: set side by side on one white line with wide gaps, read as a
+    single text line, and split back by position."""
+    import numpy as np
+
+    margin = 3
+    crops = []
+    for x0, top, x1, bottom in boxes:
+        crop = pixels[top + margin:bottom - margin, x0 + margin:x1 - margin]
+        ink = np.argwhere(crop < DARK_LEVEL)
+        if ink.size:  # trim to the ink, so every crop sits on the same baseline
+            (r0, c0), (r1, c1) = ink.min(axis=0), ink.max(axis=0)
+            crop = crop[r0:r1 + 1, c0:c1 + 1]
+        crops.append(crop)
+    gap = 60
+    height = max(c.shape[0] for c in crops) + 2 * gap
+    width = sum(c.shape[1] + gap for c in crops) + gap
+    sheet = np.full((height, width), 255, dtype=np.uint8)
+    bands: list[tuple[int, int]] = []
+    x = gap
+    for crop in crops:
+        y = (height - crop.shape[0]) // 2
+        sheet[y:y + crop.shape[0], x:x + crop.shape[1]] = crop
+        bands.append((x, x + crop.shape[1]))
+        x += crop.shape[1] + gap
+    words = _tesseract_words(sheet, 1.0, "eng", DIGIT_WHITELIST, psm=7)
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("digit re-read of %d crops: %s", len(crops), [(w.x0, w.text) for w in words])
+    out = []
+    for left, right in bands:
+        inside = [w for w in words if left - gap / 2 <= (w.x0 + w.x1) / 2 <= right + gap / 2]
+        out.append("".join(w.text for w in sorted(inside, key=lambda w: w.x0)))
+    return out
+
+
+def _is_number(text: str) -> bool:
+    return bool(re.fullmatch(r"\d+(?:\.\d+)?", text.replace(" ", "")))
+
+
+def _tesseract_words(pixels, points_per_pixel: float, language: str,  # type: ignore[no-untyped-def]
+                     whitelist: str | None = None, psm: int = 6) -> list[Word]:
     from PIL import Image
 
+    extra = ["-c", f"tessedit_char_whitelist={whitelist}"] if whitelist else []
     with scratch_dir() as tmp:
         path = Path(tmp) / "page.png"
         Image.fromarray(pixels).save(path)
         result = run_converter(
-            ["tesseract", str(path), "stdout", "-l", OCR_LANGUAGE, "--psm", "6", "-c", "preserve_interword_spaces=1",
-             "tsv"],
+            ["tesseract", str(path), "stdout", "-l", language, "--psm", str(psm), *extra, "tsv"],
             timeout=OCR_TIMEOUT_S, env={"OMP_THREAD_LIMIT": "1"},
         )
     if result.returncode != 0:
@@ -272,7 +352,9 @@ def _cell_text(words: list[Word], page: int) -> str:
         return ""
     lines = cluster_lines(words, page)
     text = join_cell_lines("\n".join("".join(seg.text for seg in line.segments) for line in lines))
-    compact = text.replace(" ", "")
+    compact = text.replace(" ", "").strip(_NOISE)
+    if compact and all(ch.isdigit() for ch in compact):
+        return compact
     if _NUMBER_LIKE.match(compact) and any(ch.isdigit() for ch in compact):
         return compact.translate(_DIGIT_CONFUSIONS)
     return text

@@ -46,6 +46,7 @@ MIN_TEXT_CHARS = 8  # a page with fewer characters and an image is a scanned pag
 SEGMENT_GAP_EM = 0.9  # a horizontal gap wider than this (in character heights) separates two cells
 LINE_MERGE_EM = 0.5  # words whose vertical centres are this close (in character heights) share a line
 FURNITURE_BAND = 0.08  # top and bottom share of the page where running headers, footers and page numbers sit
+TALL_WORD_FACTOR = 3.0  # a word box this many times the typical height is OCR noise, not text
 ROW_STEP_EM = 2.0  # lines further apart than this (top to top, in character heights) are in different table rows
 VERTICAL_HEADER_MAX_CHARS = 2  # a segment this short in a stack of such lines is one character of a vertical header
 
@@ -57,6 +58,7 @@ _PAGE_NUMBER = re.compile(
 _NUMBERING_START = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[)）]|\d{1,2}[.、．](?!\d))")
 _NUMERIC = re.compile(r"^[-+]?\d[\d,，.]*%?$")
 _STREAM = re.compile(rb"stream\r?\n")
+_CJK_CHAR = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 
 
 @dataclass(frozen=True)
@@ -318,16 +320,19 @@ def _grid_rows(rows: list[list[str | None]], loc: str) -> list[list[Cell]]:
 def cluster_lines(words: Sequence[Word], page: int) -> list[Line]:
     """Words → lines (by vertical centre) → segments (split at gaps wider than SEGMENT_GAP_EM character heights)."""
     lines: list[Line] = []
+    if words:
+        typical = statistics.median(w.height for w in words)
+        words = [w for w in words if w.height <= TALL_WORD_FACTOR * typical]  # OCR boxes spanning several lines
+    centres: list[float] = []
     for word in sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0)):
         centre = (word.top + word.bottom) / 2
-        if lines:
+        if lines and abs(centre - centres[-1]) <= LINE_MERGE_EM * max(word.height, lines[-1].bottom - lines[-1].top):
             last = lines[-1]
-            last_centre = (last.top + last.bottom) / 2
-            if abs(centre - last_centre) <= LINE_MERGE_EM * word.height:
-                last.segments.append(word)
-                last.top, last.bottom = min(last.top, word.top), max(last.bottom, word.bottom)
-                continue
+            last.segments.append(word)
+            last.top, last.bottom = min(last.top, word.top), max(last.bottom, word.bottom)
+            continue
         lines.append(Line(word.top, word.bottom, [word], page))
+        centres.append(centre)
     for line in lines:
         line.segments = _segments(sorted(line.segments, key=lambda w: w.x0))
     return lines
@@ -335,12 +340,14 @@ def cluster_lines(words: Sequence[Word], page: int) -> list[Line]:
 
 def _segments(words: list[Word]) -> list[Word]:
     out: list[Word] = []
+    height = max((w.height for w in words), default=1.0)
     for word in words:
         if out:
             last = out[-1]
             gap = word.x0 - last.x1
-            if gap <= SEGMENT_GAP_EM * min(word.height, last.height):
-                glue = "" if gap < 0.15 * word.height else " "
+            if gap <= SEGMENT_GAP_EM * height:
+                cjk = bool(_CJK_CHAR.match(last.text[-1]) or _CJK_CHAR.match(word.text[0]))
+                glue = "" if gap < 0.15 * word.height or cjk else " "
                 out[-1] = Word(last.x0, max(last.x1, word.x1), min(last.top, word.top),
                                max(last.bottom, word.bottom), last.text + glue + word.text)
                 continue
