@@ -11,6 +11,7 @@ import sys
 COMMANDS: tuple[str, ...] = (
     "parse",
     "ingest",
+    "synth",
     "build",
 )
 

@@ -7,7 +7,6 @@ rendered file (format-spec §8 shape plus what was planted).
 
 from __future__ import annotations
 
-import copy
 import functools
 import random
 from collections.abc import Mapping, Sequence
@@ -45,7 +44,7 @@ def format_version_for(year: int) -> str:
 
 
 def _copy_values(v: Values) -> Values:
-    return Values(dict(v.table2), copy.deepcopy(v.table3), dict(v.table4), dict(v.extensions))
+    return Values(dict(v.table2), {r: dict(cols) for r, cols in v.table3.items()}, dict(v.table4), dict(v.extensions))
 
 
 def _initial_statuses(values: Values, fv: str) -> dict[str, str]:

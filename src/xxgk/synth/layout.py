@@ -7,8 +7,10 @@ rowspan 22 (20 in 2019), 「申请人情况」 colspan 7, 「法人或其他组�
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from xxgk.schema.keys import (
     TABLE2_2019_ROW_KEYS,
@@ -48,8 +50,7 @@ _ENUM = re.compile(r"^（([一二三四五六七八九十]+)）")
 _NUMBERED = re.compile(r"^(\d{1,2})\.")
 
 
-@dataclass(frozen=True)
-class GridCell:
+class GridCell(NamedTuple):
     text: str
     rowspan: int = 1
     colspan: int = 1
@@ -79,21 +80,28 @@ def fold_punct(text: str, style: Style) -> str:
 
 def style_label(label: str, style: Style) -> str:
     """Apply the numbering and parenthesis variants of a style to an official label."""
-    if style.numbering != "1.":
-        label = _NUMBERED.sub(lambda m: m.group(1) + style.numbering[1:], label)
-    if style.paren == "ascii":
+    return _style_label_cached(label, style.numbering, style.paren, style.ascii_punct)
+
+
+@functools.lru_cache(maxsize=4096)
+def _style_label_cached(label: str, numbering: str, paren: str, ascii_punct: bool) -> str:
+    if numbering != "1.":
+        label = _NUMBERED.sub(lambda m: m.group(1) + numbering[1:], label)
+    if paren == "ascii":
         label = label.replace("（", "(").replace("）", ")")
-    elif style.paren == "ascii_space":
+    elif paren == "ascii_space":
         label = _ENUM.sub(lambda m: f"({m.group(1)}) ", label)
         label = label.replace("（", " (").replace("）", ")")
-    return fold_punct(label, style)
+    return label.translate(_ASCII_FOLD) if ascii_punct else label
+
+
+_OFFICIAL_T3 = {r.key: r.label for r in TABLE3_ROW_SPECS}
 
 
 def table3_label(key: str, style: Style) -> str:
     """The row label a report shows for a canonical table 三 key."""
-    spec = next(r for r in TABLE3_ROW_SPECS if r.key == key)
-    label = TABLE3_LABEL_VARIANTS[key][0] if key in style.label_variants else spec.label
-    return style_label(label, style)
+    label = TABLE3_LABEL_VARIANTS[key][0] if key in style.label_variants else _OFFICIAL_T3[key]
+    return _style_label_cached(label, style.numbering, style.paren, style.ascii_punct)
 
 
 def format_number(value: Number, style: Style, *, is_fee: bool = False) -> str:
@@ -108,11 +116,12 @@ def format_number(value: Number, style: Style, *, is_fee: bool = False) -> str:
 
 def value_cell(report: Report, cid: str, value: Number | None, *, lost: frozenset[str], colspan: int = 1,
                is_fee: bool = False) -> GridCell:
-    if cid in lost:
+    if lost and cid in lost:
         return GridCell("", 1, colspan, "lost")
-    status = report.statuses.get(cid)
+    if type(value) is int:
+        return GridCell(str(value), 1, colspan, "value")
     if value is None:
-        if status == "na":
+        if report.statuses.get(cid) == "na":
             return GridCell("/", 1, colspan, "value")
         return GridCell("", 1, colspan, "blank")
     return GridCell(format_number(value, report.style, is_fee=is_fee), 1, colspan, "value")
@@ -204,7 +213,7 @@ def table3_grid(report: Report) -> Grid:
     missing = _missing_rows(report)
     not_in_layout = TABLE3_ROWS_NOT_IN_LAYOUT[fv]
     specs = [r for r in TABLE3_ROW_SPECS if r.key not in not_in_layout and r.key not in missing]
-    lost_cols = {c for c in TABLE3_COLS if all(cell_id("table3", r.key, c) in lost for r in specs)}
+    lost_cols = {c for c in TABLE3_COLS if all(cell_id("table3", r.key, c) in lost for r in specs)} if lost else set()
 
     def header(col: str, rowspan: int = 1) -> GridCell:
         if col in lost_cols:
@@ -279,14 +288,14 @@ def table4_grid(report: Report) -> Grid:
             text = text[:2]
         return GridCell(text, rowspan, 1, "header")
 
+    lost = _lost_cells(report)
     review, direct, after = (g.split(" / ")[-1] for g in groups)
     litigation = groups[1].split(" / ")[0]
     rows: tuple[tuple[GridCell, ...], ...] = (
         (GridCell(review, 1, 5, "header"), GridCell(litigation, 1, 10, "header")),
         tuple(leaf(t, True, 2) for t in leaves) + (GridCell(direct, 1, 5, "header"), GridCell(after, 1, 5, "header")),
         tuple(leaf(t, False) for t in leaves) * 2,
-        tuple(value_cell(report, cell_id("table4", k), report.table4[k], lost=_lost_cells(report))
-              for k in TABLE4_KEYS),
+        tuple(value_cell(report, cell_id("table4", k), report.table4[k], lost=lost) for k in TABLE4_KEYS),
     )
     return Grid("table4", 15, rows, split_after=(), row_keys=(None, None, None, "values"))
 

@@ -275,7 +275,7 @@ def _split_rows(grid: Grid) -> list[list[tuple[GridCell, ...]]]:
             continue
         local = i - offsets[part_idx] - 1
         row = list(fixed[part_idx][local])
-        row[j] = replace(cell, rowspan=part_end - i + 1)
+        row[j] = cell._replace(rowspan=part_end - i + 1)
         fixed[part_idx][local] = tuple(row)
         k, remaining = part_idx + 1, end - part_end
         while remaining > 0 and k < len(parts):
