@@ -90,7 +90,9 @@ def build_duckdb(tables: Mapping[str, pd.DataFrame], schema: str = MARTS_SCHEMA,
                 con.unregister("_frame")
                 for col, text in (comments or {}).get(name, {}).items():
                     if col in df.columns:
-                        con.execute(f'comment on column "{schema}"."{name}"."{col}" is ?', [text])
+                        if text:
+                            quoted = text.replace("'", "''")
+                            con.execute(f'comment on column "{schema}"."{name}"."{col}" is \'{quoted}\'')
             con.execute("checkpoint")
         finally:
             con.close()

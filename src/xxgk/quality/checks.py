@@ -119,36 +119,41 @@ def prepare_inputs(table2: pd.DataFrame, table3: pd.DataFrame, table4: pd.DataFr
 # ---------------------------------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------------------------------
+_Block = dict[str, np.ndarray]
+
+
 def _rows(rep: pd.DataFrame, mask: pd.Series, rule_id: str, check_name: str, *, left: pd.Series | float | None,
           right: pd.Series | float | None, delta: pd.Series, cells: str | pd.Series, message: str | pd.Series
-          ) -> pd.DataFrame:
-    """Result rows for the reports where ``mask`` is True; ``passed`` is ``delta == 0``."""
-    mask = mask.fillna(False).astype(bool)
-    if not mask.any():
-        return pd.DataFrame()
-    sub = rep.loc[mask]
+          ) -> _Block | None:
+    """Result columns (numpy arrays) for the reports where ``mask`` is True; ``passed`` is ``delta == 0``."""
+    m = mask.fillna(False).to_numpy(dtype=bool)
+    n = int(m.sum())
+    if not n:
+        return None
 
-    def pick(x: object) -> object:
-        return x.loc[mask].to_numpy() if isinstance(x, pd.Series) else x
+    def pick(x: object, dtype: object = object) -> np.ndarray:
+        if isinstance(x, pd.Series):
+            return x.to_numpy(dtype=dtype, na_value=np.nan if dtype is float else None)[m]
+        return np.full(n, np.nan if x is None and dtype is float else x, dtype=dtype)
 
-    d = delta.loc[mask].astype("float64").to_numpy()
+    d = delta.to_numpy(dtype=float, na_value=np.nan)[m]
     passed = np.abs(d) <= EPS
     msg = pick(message)
-    return pd.DataFrame({
-        "source_sha256": sub["source_sha256"].to_numpy(),
-        "agency_name": sub["agency_name"].to_numpy(),
-        "report_year": sub["report_year"].to_numpy(),
-        "rule_id": rule_id,
-        "severity": RULES[rule_id].severity,
-        "check_name": check_name,
-        "gate_column": gate_column(check_name),
+    return {
+        "source_sha256": rep["source_sha256"].to_numpy(dtype=object)[m],
+        "agency_name": rep["agency_name"].to_numpy(dtype=object)[m],
+        "report_year": rep["report_year"].to_numpy(dtype=object, na_value=None)[m],
+        "rule_id": np.full(n, rule_id, dtype=object),
+        "severity": np.full(n, RULES[rule_id].severity, dtype=object),
+        "check_name": np.full(n, check_name, dtype=object),
+        "gate_column": np.full(n, gate_column(check_name), dtype=object),
         "cells": pick(cells),
-        "left_value": pick(left),
-        "right_value": pick(right),
+        "left_value": pick(left, float),
+        "right_value": pick(right, float),
         "delta": d,
         "passed": passed,
-        "message": np.where(passed, "ok", msg) if not isinstance(msg, str) else np.where(passed, "ok", msg),
-    })
+        "message": np.where(passed, "ok", msg),
+    }
 
 
 def _fmt(x: float) -> str:
@@ -182,9 +187,9 @@ def _prior_values(inputs: CheckInputs, cells: Iterable[str]) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------------------------
 # blocking checks
 # ---------------------------------------------------------------------------------------------------------------
-def check_identities(inputs: CheckInputs) -> list[pd.DataFrame]:
+def check_identities(inputs: CheckInputs) -> list[_Block | None]:
     """I1–I4 for every column, row and group, per report layout; skipped where a cell is missing."""
-    out: list[pd.DataFrame] = []
+    out: list[_Block | None] = []
     rep, values = inputs.reports, inputs.values
     for version, group in rep.groupby("format_version"):
         mask_version = rep["format_version"] == version
@@ -211,9 +216,9 @@ def _required_cells(table: str, version: str) -> list[str]:
     return [cell_id("table3", r, c) for r in TABLE3_ROWS if r not in skip for c in TABLE3_COLS]
 
 
-def check_completeness(inputs: CheckInputs) -> list[pd.DataFrame]:
+def check_completeness(inputs: CheckInputs) -> list[_Block | None]:
     """cells_incomplete per table: every canonical cell present as reported or derived (规章/表二 「/」 allowed)."""
-    out: list[pd.DataFrame] = []
+    out: list[_Block | None] = []
     rep, statuses, values = inputs.reports, inputs.statuses, inputs.values
     for version in rep["format_version"].unique():
         mask_version = rep["format_version"] == version
@@ -235,9 +240,9 @@ def check_completeness(inputs: CheckInputs) -> list[pd.DataFrame]:
     return out
 
 
-def check_non_negative(inputs: CheckInputs) -> list[pd.DataFrame]:
+def check_non_negative(inputs: CheckInputs) -> list[_Block | None]:
     """non_negative per table: counts are non-negative integers; the fee (万元) is non-negative."""
-    out: list[pd.DataFrame] = []
+    out: list[_Block | None] = []
     rep, values = inputs.reports, inputs.values
     for table, cols in TABLES.items():
         v = values[list(cols)]
@@ -258,7 +263,7 @@ def _is_plausible_agency(name: object) -> bool:
     return 2 <= len(name) <= 60 and re.search(r"[\u4e00-\u9fff]", name) is not None
 
 
-def check_agency_year(inputs: CheckInputs, thresholds: CheckThresholds) -> list[pd.DataFrame]:
+def check_agency_year(inputs: CheckInputs, thresholds: CheckThresholds) -> list[_Block | None]:
     """agency_year_plausible: the agency name is present and looks like a name; the year is within range."""
     rep = inputs.reports
     ok_agency = rep["agency_name"].map(_is_plausible_agency).astype(bool)
@@ -276,7 +281,7 @@ def check_agency_year(inputs: CheckInputs, thresholds: CheckThresholds) -> list[
     ]
 
 
-def check_one_current(inputs: CheckInputs) -> list[pd.DataFrame]:
+def check_one_current(inputs: CheckInputs) -> list[_Block | None]:
     """one_current_report: among current reports, one per agency and report year."""
     rep = inputs.reports
     evaluable = rep["is_current"] & rep["agency_key"].notna() & rep["report_year"].notna()
@@ -292,9 +297,9 @@ def check_one_current(inputs: CheckInputs) -> list[pd.DataFrame]:
 # ---------------------------------------------------------------------------------------------------------------
 # warning checks
 # ---------------------------------------------------------------------------------------------------------------
-def check_carry_over(inputs: CheckInputs) -> list[pd.DataFrame]:
+def check_carry_over(inputs: CheckInputs) -> list[_Block | None]:
     """X1 per column: this year's 上年结转 = the previous year's 结转下年度继续办理 (same agency)."""
-    out: list[pd.DataFrame] = []
+    out: list[_Block | None] = []
     rep = inputs.reports
     prior = _prior_values(inputs, [cell_id("table3", "carried_forward", c) for c in TABLE3_COLS])
     for col in TABLE3_COLS:
@@ -307,9 +312,9 @@ def check_carry_over(inputs: CheckInputs) -> list[pd.DataFrame]:
     return out
 
 
-def check_stock(inputs: CheckInputs) -> list[pd.DataFrame]:
+def check_stock(inputs: CheckInputs) -> list[_Block | None]:
     """X2 for 规章 and 行政规范性文件: 现行有效 = last year's 现行有效 + 本年制发 − 本年废止."""
-    out: list[pd.DataFrame] = []
+    out: list[_Block | None] = []
     rep, v = inputs.reports, inputs.values
     prior = _prior_values(inputs, [cell_id("table2", f"{r}_valid") for r in STOCK_ROWS])
     for row in STOCK_ROWS:
@@ -342,7 +347,7 @@ def _report_texts(inputs: CheckInputs) -> pd.Series:
     return joined.reindex(inputs.reports["source_sha256"].to_numpy()).fillna("").set_axis(inputs.reports.index)
 
 
-def check_text_vs_table(inputs: CheckInputs, thresholds: CheckThresholds) -> list[pd.DataFrame]:
+def check_text_vs_table(inputs: CheckInputs, thresholds: CheckThresholds) -> list[_Block | None]:
     """text_vs_table: 「共收到…N件」 in the text against 表三 本年新收 总计."""
     rep = inputs.reports
     stated = _report_texts(inputs).map(stated_received)
@@ -356,9 +361,9 @@ def check_text_vs_table(inputs: CheckInputs, thresholds: CheckThresholds) -> lis
                   left=number, right=table, delta=delta, cells=NEW_RECEIVED_TOTAL, message=msg)]
 
 
-def check_yoy(inputs: CheckInputs, thresholds: CheckThresholds) -> list[pd.DataFrame]:
+def check_yoy(inputs: CheckInputs, thresholds: CheckThresholds) -> list[_Block | None]:
     """yoy_outlier on headline cells: a jump of ≥ ``yoy_ratio``× and ≥ ``yoy_min_delta`` against last year."""
-    out: list[pd.DataFrame] = []
+    out: list[_Block | None] = []
     rep = inputs.reports
     prior = _prior_values(inputs, YOY_CELLS)
     for cell in YOY_CELLS:
@@ -373,7 +378,7 @@ def check_yoy(inputs: CheckInputs, thresholds: CheckThresholds) -> list[pd.DataF
     return out
 
 
-def check_fee_magnitude(inputs: CheckInputs, thresholds: CheckThresholds) -> list[pd.DataFrame]:
+def check_fee_magnitude(inputs: CheckInputs, thresholds: CheckThresholds) -> list[_Block | None]:
     """fee_magnitude: 行政事业性收费 above the limit (万元) looks like 元 entered as 万元."""
     rep = inputs.reports
     fee = inputs.values[FEE_CELL]
@@ -383,7 +388,7 @@ def check_fee_magnitude(inputs: CheckInputs, thresholds: CheckThresholds) -> lis
                   right=thresholds.fee_max_wan_yuan, delta=excess, cells=FEE_CELL, message=msg)]
 
 
-def check_spam(inputs: CheckInputs) -> list[pd.DataFrame]:
+def check_spam(inputs: CheckInputs) -> list[_Block | None]:
     """spam_detected: the parser's flag, or spam/defacement wording in the section text."""
     rep = inputs.reports
     texts = _report_texts(inputs)
@@ -394,7 +399,7 @@ def check_spam(inputs: CheckInputs) -> list[pd.DataFrame]:
                   delta=flagged.astype("float64"), cells="", message=msg)]
 
 
-def check_format_late(inputs: CheckInputs) -> list[pd.DataFrame]:
+def check_format_late(inputs: CheckInputs) -> list[_Block | None]:
     """format_2019_late: the 2019 trial layout used for a report year after 2020."""
     rep = inputs.reports
     late = (rep["format_version"] == "2019") & (rep["report_year"].astype("Float64") > 2020).fillna(False)
@@ -407,7 +412,7 @@ def check_format_late(inputs: CheckInputs) -> list[pd.DataFrame]:
 def run_checks(inputs: CheckInputs, *, run_id: str, thresholds: CheckThresholds | None = None) -> pd.DataFrame:
     """Every gate check for every report → the ``quality_results`` DataFrame."""
     t = thresholds or CheckThresholds()
-    parts: list[pd.DataFrame] = [
+    parts: list[_Block | None] = [
         *check_identities(inputs),
         *check_completeness(inputs),
         *check_non_negative(inputs),
@@ -421,9 +426,12 @@ def run_checks(inputs: CheckInputs, *, run_id: str, thresholds: CheckThresholds 
         *check_spam(inputs),
         *check_format_late(inputs),
     ]
-    parts = [p for p in parts if not p.empty]
-    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    results = results_frame(rows if not rows.empty else [], run_id)
+    blocks = [p for p in parts if p is not None]
+    if blocks:
+        rows = pd.DataFrame({col: np.concatenate([b[col] for b in blocks]) for col in blocks[0]})
+        results = results_frame(rows, run_id)
+    else:
+        results = results_frame([], run_id)
     logger.info("quality checks: %d results for %d reports, %d failed", len(results),
                 inputs.reports.shape[0], int((~results["passed"]).sum()))
     return results
