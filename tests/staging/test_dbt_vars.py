@@ -1,0 +1,52 @@
+"""Drift: the dbt key macro and yml files are what xxgk.schema renders, and their columns match the keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from xxgk.schema.keys import TABLE2_KEYS, TABLE3_COLS, TABLE3_ROWS, TABLE4_KEYS
+from xxgk.schema.tables import TABLE_SPECS
+from xxgk.staging.dbt_vars import default_project_dir, generated_files, keys_payload
+
+PROJECT = default_project_dir()
+
+
+def _models(path: Path) -> dict[str, dict]:
+    return {m["name"]: m for m in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]}
+
+
+def test_generated_files_are_committed_as_rendered() -> None:
+    stale = [str(p.relative_to(PROJECT)) for p, text in generated_files(PROJECT).items()
+             if not p.exists() or p.read_text(encoding="utf-8") != text]
+    assert stale == [], f"run `python -m xxgk.staging.dbt_vars`; stale: {stale}"
+
+
+def test_agency_year_documents_every_canonical_cell_in_order() -> None:
+    expected = ([f"t2_{k}" for k in TABLE2_KEYS] + [f"t3_{r}_{c}" for r in TABLE3_ROWS for c in TABLE3_COLS]
+                + [f"t4_{k}" for k in TABLE4_KEYS])
+    assert len(expected) == 200
+    for model in ("agency_year", "region_year"):
+        cols = [c["name"] for c in _models(PROJECT / "models/marts/_marts__models.yml")[model]["columns"]]
+        wide = [c for c in cols if c[:3] in ("t2_", "t3_", "t4_")]
+        assert wide == expected, model
+    assert keys_payload()["wide_columns"] == expected
+
+
+def test_every_mart_column_has_a_chinese_label_and_a_description() -> None:
+    for name, model in _models(PROJECT / "models/marts/_marts__models.yml").items():
+        assert model["description"].startswith("One row per"), name
+        for col in model["columns"]:
+            assert col.get("description") and col.get("meta", {}).get("label_zh"), (name, col["name"])
+
+
+def test_staging_sources_and_models_match_the_table_specs() -> None:
+    sources = yaml.safe_load((PROJECT / "models/staging/_xxgk__sources.yml").read_text(encoding="utf-8"))
+    tables = {t["name"]: [c["name"] for c in t["columns"]] for t in sources["sources"][0]["tables"]}
+    assert tables == {t: list(s.field_names) for t, s in TABLE_SPECS.items()}
+    models = _models(PROJECT / "models/staging/_staging__models.yml")
+    assert {n: [c["name"] for c in m["columns"]] for n, m in models.items()} == {
+        f"stg_xxgk__{t}": list(s.field_names) for t, s in TABLE_SPECS.items()}
+    for t in TABLE_SPECS:
+        assert (PROJECT / f"models/staging/stg_xxgk__{t}.sql").exists()
