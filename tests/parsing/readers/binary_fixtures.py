@@ -434,6 +434,24 @@ def convert_with_soffice(data: bytes, suffix: str, target: str) -> bytes:
         return (Path(tmp) / f"in.{target.split(':')[0]}").read_bytes()
 
 
+def convert_many(sources: dict[str, bytes], suffix: str, target: str) -> dict[str, bytes]:
+    """Convert several files in one LibreOffice start (it costs seconds): name → converted bytes."""
+    with tempfile.TemporaryDirectory(prefix="xxgk-test-soffice-") as tmp:
+        paths = []
+        for name, data in sources.items():
+            path = Path(tmp) / f"{name}.{suffix}"
+            path.write_bytes(data)
+            paths.append(str(path))
+        out = Path(tmp) / "out"
+        subprocess.run(
+            ["soffice", f"-env:UserInstallation=file://{Path(tmp) / 'profile'}", "--headless", "--norestore",
+             "--convert-to", target, "--outdir", str(out), *paths],
+            check=True, capture_output=True, timeout=600,
+        )
+        extension = target.split(":")[0]
+        return {name: (out / f"{name}.{extension}").read_bytes() for name in sources}
+
+
 def docx_to_pdf(docx_bytes: bytes) -> bytes:
     """A PDF with a text layer, as agencies make them: Word file exported by LibreOffice (CJK font embedded)."""
     return convert_with_soffice(docx_bytes, "docx", "pdf")

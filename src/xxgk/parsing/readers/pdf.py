@@ -236,6 +236,7 @@ def assemble(pages: Sequence[PageContent]) -> tuple[list[str], list[Row]]:
     prose: list[tuple[str, str]] = []
     table_count = 0
     last_grid_row: tuple[Cell, ...] | None = None
+    last_prose: Line | None = None
 
     def flush_prose() -> None:
         if prose:
@@ -248,6 +249,7 @@ def assemble(pages: Sequence[PageContent]) -> tuple[list[str], list[Row]]:
     for page in pages:
         prefix = "ocr page" if page.ocr else "page"
         kept = [ln for ln in page_lines[page.number] if id(ln) not in furniture]
+        right_margin = max((ln.x1 for ln in kept), default=0.0)
         items: list[tuple[float, int, object]] = [(t.top, 0, t) for t in page.tables]
         for block in _text_blocks(kept):
             items.append((block[0][0].top if isinstance(block, list) else block.top, 1, block))
@@ -276,10 +278,32 @@ def assemble(pages: Sequence[PageContent]) -> tuple[list[str], list[Row]]:
                     lines.append(row_text(cells))
             else:
                 assert isinstance(item, Line)
-                prose.append((item.text, f"{prefix} {page.number} line {int(item.top)}"))
+                if prose and last_prose is not None and _continues_paragraph(last_prose, item, right_margin):
+                    prose[-1] = (_join_wrapped(prose[-1][0], item.text), prose[-1][1])
+                else:
+                    prose.append((item.text, f"{prefix} {page.number} line {int(item.top)}"))
+                last_prose = item
+                continue
+            last_prose = None
     flush_prose()
     check_size(len(rows), sum(len(r.cells) for r in rows), "PDF")
     return lines, rows
+
+
+def _continues_paragraph(previous: Line, line: Line, right_margin: float) -> bool:
+    """A prose line that fills the text width continues on the next line (wrapped, not a new paragraph), unless the
+    next line opens with a heading number (一、 / （二） / 1.)."""
+    height = previous.bottom - previous.top
+    if previous.x1 < right_margin - 1.5 * height or _NUMBERING_START.match(line.text):
+        return False
+    if line.page == previous.page:
+        return 0 <= line.top - previous.bottom <= 1.2 * height
+    return line.page == previous.page + 1
+
+
+def _join_wrapped(text: str, more: str) -> str:
+    glue = "" if _CJK_CHAR.match(text[-1:] or " ") or _CJK_CHAR.match(more[:1] or " ") else " "
+    return text + glue + more
 
 
 def _continues_row(previous: Sequence[Cell], first: Sequence[Cell]) -> bool:
