@@ -23,7 +23,7 @@ import os
 import secrets
 import threading
 from collections import Counter
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -191,9 +191,14 @@ def ingest_entries(
     options: IngestOptions | None = None,
     on_row: RowCallback | None = None,
     on_more: CountCallback | None = None,
+    claimed: Iterable[str] = (),
 ) -> list[ManifestRow]:
-    """Fetch/read every entry (and the attachments of fetched pages), store new bytes, return manifest rows."""
+    """Fetch/read every entry (and the attachments of fetched pages), store new bytes, return manifest rows.
+
+    ``claimed``: locations already handled in this run (earlier batches); attachments among them are skipped.
+    """
     ingester = _Ingester(store, run_id, previous or {}, options or IngestOptions(), on_row, on_more)
+    ingester.claimed.update(claimed)
     try:
         return _run_sync(ingester.run(list(entries)))
     except* StorageError as group:

@@ -1,0 +1,1 @@
+"""Prefect flows: thin orchestration over the ``xxgk`` library (one module per stage)."""
