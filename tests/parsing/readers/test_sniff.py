@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from binary_fixtures import official_blocks, random_report, to_docx, to_xlsx
+
+from xxgk.parsing.readers.sniff import MEDIA_TYPES, sniff_media_type
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (4, 4), 255).save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        pytest.param(b"%PDF-1.7\n%...", "pdf", id="pdf"),
+        pytest.param(b"\r\n  junk %PDF-1.4\n", "pdf", id="pdf-after-junk"),
+        pytest.param(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600 + "WordDocument".encode("utf-16-le"), "doc",
+                     id="ole-word"),
+        pytest.param(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600 + "Workbook".encode("utf-16-le"), "xls",
+                     id="ole-excel"),
+        pytest.param(b"{\\rtf1\\ansi hello}", "doc", id="rtf"),
+        pytest.param("<html><body><table><tr><td>规章</td></tr></table></body></html>".encode("gbk"), "html",
+                     id="html-gbk"),
+        pytest.param("一、总体情况\n规章 | 0 | 0 | 0 |\n".encode(), "text", id="text-utf8"),
+        pytest.param("一、总体情况\n规章\t0\n".encode("gb18030"), "text", id="text-gb18030"),
+        pytest.param(bytes(range(256)) * 4, "unknown", id="binary-noise"),
+        pytest.param(b"", "unknown", id="empty"),
+        pytest.param(_zip({"a.txt": b"x"}), "zip", id="plain-zip"),
+        pytest.param(b"PK\x03\x04garbage", "unknown", id="broken-zip"),
+    ],
+)
+def test_sniffs_media_type_from_bytes(data: bytes, expected: str) -> None:
+    assert sniff_media_type(data) == expected
+    assert expected in MEDIA_TYPES
+
+
+def test_sniffs_office_containers_and_images_whatever_their_name() -> None:
+    blocks = official_blocks(random_report(3))
+    assert sniff_media_type(to_docx(blocks)) == "docx"
+    assert sniff_media_type(to_xlsx(blocks)) == "xlsx"
+    assert sniff_media_type(_png()) == "image"

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from binary_fixtures import official_blocks, random_report, to_xlsx
+
+from xxgk.parsing.readers.xlsx import format_value, read_xlsx
+
+
+def test_merged_ranges_leave_placeholders_and_numbers_stay_as_published() -> None:
+    report = random_report(2)
+    document = read_xlsx(to_xlsx(official_blocks(report), sheet_per_table=True))
+    rows = {r.loc: r for r in document.rows}
+    r01 = next(r for r in document.rows if r.cells[0].text == "一、本年新收政府信息公开申请数量")
+    assert [c.is_span for c in r01.cells[:3]] == [False, True, True]
+    assert [c.text for c in r01.cells[3:]] == report.table3["new_received"]
+    assert r01.cells[3].loc.startswith("sheet 表") and r01.cells[3].loc.endswith("C4")
+    fees = next(r for r in document.rows if r.cells[0].text == "行政事业性收费")
+    assert fees.cells[1].text == report.table2["fees_wan_yuan"]
+    assert rows  # every row has a location
+
+
+def test_format_value_writes_what_a_reader_sees() -> None:
+    assert format_value(38540.0) == "38540"
+    assert format_value(12.5) == "12.5"
+    assert format_value(0.1 + 0.2) == "0.3"
+    assert format_value(None) == ""
+    assert format_value(" 规章 ") == "规章"
