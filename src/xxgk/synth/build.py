@@ -107,7 +107,7 @@ def build_report(
         elif kind == "missing_table":
             planted.extend(D.plant_missing_table(rng, fv, t2, t3, t4, statuses))
         elif kind == "lost_column":
-            planted.append(D.plant_lost_column(rng, fv, t3, statuses))
+            planted.append(D.plant_lost_column(rng, fv, t3, t4, statuses))
         elif kind == "blank_cell":
             planted.append(D.plant_blank_cell(rng, fv, t3, statuses))
         elif kind == "missing_row":

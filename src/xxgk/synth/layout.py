@@ -106,8 +106,8 @@ def table3_label(key: str, style: Style) -> str:
 
 def format_number(value: Number, style: Style, *, is_fee: bool = False) -> str:
     if isinstance(value, float):
-        if is_fee and style.fee_decimals is not None:
-            return f"{value:.{style.fee_decimals}f}"
+        if is_fee and style.fee_decimals is not None and round(value, style.fee_decimals) == value:
+            return f"{value:.{style.fee_decimals}f}"  # pads (12.5 → 12.50), never rounds a published number
         if value.is_integer():
             return str(int(value))
         return repr(value)

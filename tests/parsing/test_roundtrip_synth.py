@@ -1,0 +1,153 @@
+"""Round trip: synthetic reports (xxgk.synth) rendered in every serialization, parsed back, compared with truth.
+
+Clean reports must come back exactly. Glued digits may stay unresolved but must never be guessed wrong.
+Defective reports must come back with the right numbers (as published, or derived) and the right rule ids.
+Known parser gaps found this way are pinned as non-strict xfail tests, so they flip to XPASS once fixed.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from xxgk.parsing.report import parse_bytes
+from xxgk.synth import SERIALIZATIONS, Report, random_report, render, truth_dict
+
+EXACT_SERIALIZATIONS = tuple(s for s in SERIALIZATIONS if s != "glued")
+
+
+def _parse(report: Report) -> dict[str, Any]:
+    name = "report.html" if report.style.serialization.startswith("html") else "report.txt"
+    return parse_bytes(render(report), name=name).to_json_dict()
+
+
+def _cells(d: dict[str, Any]) -> dict[str, Any]:
+    out = {f"table2.{k}": v for k, v in d["table2"].items()}
+    out.update({f"table3.{r}.{c}": v for r, cols in d["table3"].items() for c, v in cols.items()})
+    out.update({f"table4.{k}": v for k, v in d["table4"].items()})
+    return out
+
+
+def _effective(d: dict[str, Any]) -> dict[str, Any]:
+    """Reported value, or the derived one where the source had none."""
+    cells = _cells(d)
+    for k, v in d["derived"].items():
+        if cells.get(k) is None:
+            cells[k] = v
+    return cells
+
+
+def _diff(expected: dict[str, Any], got: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    return [(k, v, got.get(k)) for k, v in expected.items() if got.get(k) != v]
+
+
+@pytest.mark.parametrize("serialization", EXACT_SERIALIZATIONS)
+def test_clean_reports_parse_back_exactly(serialization: str) -> None:
+    rng = random.Random(f"clean-{serialization}")
+    for _ in range(15):
+        report = random_report(rng, serialization=serialization, year=rng.choice((2020, 2021, 2022, 2023, 2024)))
+        truth, parsed = truth_dict(report), _parse(report)
+        assert (parsed["agency"], parsed["year"], parsed["format_version"]) == (
+            truth["agency"], truth["year"], truth["format_version"])
+        assert _diff(_cells(truth), _cells(parsed)) == []
+        assert parsed["derived"] == {}
+        assert [i for i in parsed["issues"] if i["severity"] == "error"] == []
+
+
+def test_glued_digits_are_split_or_flagged_never_guessed() -> None:
+    rng = random.Random("glued")
+    for _ in range(25):
+        report = random_report(rng, serialization="glued")
+        truth, parsed = truth_dict(report), _parse(report)
+        rules = {i["rule"] for i in parsed["issues"]}
+        effective = _effective(parsed)
+        for cid, expected, got in _diff(_cells(truth), effective):
+            assert got is None, (cid, expected, got)
+            assert rules & {"glued_ambiguous", "cells_incomplete"}, cid
+
+
+@pytest.mark.xfail(strict=False, reason="parser: a glued 「3.危及“三安全一稳定”」 row (label ending in a quote) "
+                                        "is not read; its cells come back derived instead of reported")
+def test_glued_row_ending_in_a_quote_is_read() -> None:
+    rng = random.Random("glued-quote")
+    report = random_report(rng, serialization="glued", variants=False, level="township")
+    parsed = _parse(report)
+    assert parsed["table3"]["deny_three_safety"] == truth_dict(report)["table3"]["deny_three_safety"]
+
+
+DEFECTS_WITH_RULES = {
+    "identity_break": None,  # the planted rule (I1…I4) itself
+    "missing_table": "table_missing",
+    "format_2019_late": "format_2019_late",
+}
+
+
+@pytest.mark.parametrize("kind", ["identity_break", "missing_table", "blank_cell", "missing_row",
+                                  "format_2019_late", "lost_column"])
+def test_defective_reports_keep_numbers_and_name_the_rule(kind: str) -> None:
+    rng = random.Random(f"defect-{kind}")
+    for _ in range(15):
+        serialization = rng.choice(EXACT_SERIALIZATIONS)
+        report = random_report(rng, defects=(kind,), serialization=serialization, year=rng.choice((2022, 2024)))
+        truth, parsed = truth_dict(report), _parse(report)
+        rules = {i["rule"] for i in parsed["issues"]}
+        defect = truth["defects"][0]
+        if kind == "lost_column" and defect["mode"] == "row":
+            continue  # pinned separately below
+        if kind == "blank_cell" and defect["mode"] == "zero_rows" and serialization == "tab_rows":
+            continue  # pinned separately below
+        diff = _diff(_effective(truth), _effective(parsed))
+        if defect.get("ambiguous"):  # the numbers alone cannot place a lost column; the header may
+            assert diff == [] or "column_placement_ambiguous" in rules, (serialization, defect)
+            continue
+        assert diff == [], (serialization, defect)
+        expected_rule = defect["rule"] if kind == "identity_break" else DEFECTS_WITH_RULES.get(kind)
+        if expected_rule:
+            assert expected_rule in rules, (serialization, defect, rules)
+
+
+@pytest.mark.xfail(strict=False, reason="parser: when one row of table 三 lost one value, the column identities "
+                                        "fix the lost position, but the parser maps the six values onto the "
+                                        "leftmost columns and then reports spurious I1/I2/I3 breaks")
+def test_single_lost_cell_is_placed_by_the_identities() -> None:
+    rng = random.Random("lost-row")
+    checked = 0
+    while checked < 10:
+        report = random_report(rng, defects=("lost_column",), serialization=rng.choice(EXACT_SERIALIZATIONS))
+        defect = report.defects[0]
+        if defect.detail["mode"] != "row":
+            continue
+        checked += 1
+        truth, parsed = truth_dict(report), _parse(report)
+        assert _diff(_effective(truth), _effective(parsed)) == []
+
+
+@pytest.mark.xfail(strict=False, reason="parser: in tab rows, a row whose six applicant cells are blank "
+                                        "(consecutive tabs, only 总计 filled) is read as one value mapped onto "
+                                        "自然人 instead of by position; 总计 is lost and cells are incomplete")
+def test_blank_applicant_cells_in_tab_rows_keep_their_positions() -> None:
+    rng = random.Random("tab-blank")
+    checked = 0
+    while checked < 5:
+        report = random_report(rng, defects=("blank_cell",), serialization="tab_rows")
+        if report.defects[0].detail["mode"] != "zero_rows":
+            continue
+        checked += 1
+        truth, parsed = truth_dict(report), _parse(report)
+        assert _diff(_effective(truth), _effective(parsed)) == []
+
+
+@pytest.mark.xfail(strict=False, reason="parser: spam detection knows a few phrases (麻将胡了, PG电子 …) but not "
+                                        "others common on defaced sites (半岛体育全站app, 爱游戏体育官网入口 …)")
+def test_every_planted_spam_phrase_is_detected() -> None:
+    from xxgk.synth.style import SPAM_PHRASES
+
+    rng = random.Random("spam")
+    for phrase in SPAM_PHRASES:
+        report = random_report(rng, defects=("spam",), serialization="pipe_rows")
+        report = report.__class__(**{**report.__dict__, "defects": tuple(
+            d.__class__(d.kind, d.rule, d.cells, {**d.detail, "phrase": phrase, "footer": None})
+            for d in report.defects)})
+        assert _parse(report)["has_spam"], phrase
