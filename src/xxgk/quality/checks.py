@@ -445,8 +445,61 @@ def gate_frame(inputs: CheckInputs, results: pd.DataFrame) -> pd.DataFrame:
     rep = inputs.reports
     base = rep[["source_sha256", "agency_name", "agency_key", "report_year", "format_version", "is_current"]].copy()
     base = base.reset_index(drop=True)
+    columns = [c.gate_column for c in gate_checks()]
     if results.empty:
-        return base
-    wide = results.pivot_table(index="source_sha256", columns="gate_column", values="delta", aggfunc="first")
-    wide = wide.reindex(base["source_sha256"].to_numpy()).reset_index(drop=True)
-    return pd.concat([base, wide], axis=1)
+        wide = pd.DataFrame(np.nan, index=range(len(base)), columns=columns)
+    else:
+        wide = results.pivot_table(index="source_sha256", columns="gate_column", values="delta", aggfunc="first")
+        extra = [c for c in wide.columns if c not in columns]
+        wide = wide.reindex(index=base["source_sha256"].to_numpy(), columns=columns + extra).reset_index(drop=True)
+    return pd.concat([base, wide.astype("float64")], axis=1)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the catalogue of checks, from the schema: what the expectation suites are generated from
+# ---------------------------------------------------------------------------------------------------------------
+CONCERNS = ("identities", "completeness", "ranges", "continuity")
+RULE_CONCERN: dict[str, str] = {
+    "I1": "identities", "I2": "identities", "I3": "identities", "I4": "identities", "text_vs_table": "identities",
+    "cells_incomplete": "completeness", "agency_year_plausible": "completeness", "one_current_report": "completeness",
+    "non_negative": "ranges", "fee_magnitude": "ranges", "spam_detected": "ranges", "format_2019_late": "ranges",
+    "X1": "continuity", "X2": "continuity", "yoy_outlier": "continuity",
+}
+
+
+@dataclass(frozen=True)
+class GateCheck:
+    """One check instance: its rule, its name, the gate-frame column holding its residual, its suite concern."""
+
+    rule_id: str
+    check_name: str
+    concern: str
+
+    @property
+    def gate_column(self) -> str:
+        return gate_column(self.check_name)
+
+    @property
+    def severity(self) -> str:
+        return RULES[self.rule_id].severity
+
+
+def gate_checks() -> tuple[GateCheck, ...]:
+    """Every check the rule engine can emit, derived from ``xxgk.schema`` (keys and ``all_identities()``)."""
+    names: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for version in ("2021", "2019"):
+        for ident in all_identities(version):
+            if ident.name not in seen:
+                seen.add(ident.name)
+                names.append((ident.rule_id, ident.name))
+    names.append(("text_vs_table", "text_vs_table.new_received"))
+    names += [("cells_incomplete", f"cells_incomplete.{t}") for t in TABLES]
+    names += [("agency_year_plausible", "agency_year_plausible.agency"),
+              ("agency_year_plausible", "agency_year_plausible.year"), ("one_current_report", "one_current_report")]
+    names += [("non_negative", f"non_negative.{t}") for t in TABLES]
+    names += [("fee_magnitude", "fee_magnitude.fees_wan_yuan"), ("spam_detected", "spam_detected"),
+              ("format_2019_late", "format_2019_late")]
+    names += [("X1", f"X1.{c}") for c in TABLE3_COLS] + [("X2", f"X2.{r}") for r in STOCK_ROWS]
+    names += [("yoy_outlier", f"yoy_outlier.{c}") for c in YOY_CELLS]
+    return tuple(GateCheck(rule, name, RULE_CONCERN[rule]) for rule, name in names)
