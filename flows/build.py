@@ -15,14 +15,13 @@ from xxgk.storage import open_lake
 
 
 @task(name="run_dbt", cache_policy=NO_CACHE)
-def run_dbt_task(lake: str | None, work_dir: str | None, args: tuple[str, ...], atomic: bool = True
-                 ) -> dict[str, object]:
+def run_dbt_task(lake: str | None, work_dir: str | None, commands: list[tuple[str, ...]]) -> dict[str, object]:
     store = open_lake(lake)
     if not has_staging(store):
         raise RuntimeError(f"nothing is staged in {store.uri('staging')}; ingest reports first")
-    result = run_dbt(dbt_paths(store, work_dir=work_dir), args, atomic=atomic)
+    result = run_dbt(dbt_paths(store, work_dir=work_dir), commands)
     if not result.ok:
-        raise RuntimeError(f"dbt {' '.join(args)} failed (exit {result.returncode}):\n{result.tail()}")
+        raise RuntimeError(f"dbt failed (exit {result.returncode}); the previous warehouse is kept:\n{result.tail()}")
     return {"warehouse": str(result.warehouse_path)}
 
 
@@ -32,8 +31,6 @@ def build_marts(lake: str | None = None, work_dir: str | None = None, batch_size
     """Stage new reports and rebuild the warehouse; returns the parse summary and the warehouse path."""
     logger = get_run_logger()
     parsed = parse_reports(lake=lake, batch_size=batch_size)
-    built = run_dbt_task(lake, work_dir, ("build",))
-    if docs:
-        run_dbt_task(lake, work_dir, ("docs", "generate"), atomic=False)
+    built = run_dbt_task(lake, work_dir, [("build",), ("docs", "generate")] if docs else [("build",)])
     logger.info("build: warehouse %s", built["warehouse"])
     return {"parse": parsed, **built}

@@ -54,16 +54,13 @@ def run(args: argparse.Namespace) -> int:
                       file=sys.stderr)
                 return 1
             paths = dbt_paths(store, work_dir=args.work_dir)
-            result = run_dbt(paths, ("build",))
+            commands = [("build",)] if args.no_docs else [("build",), ("docs", "generate")]
+            result = run_dbt(paths, commands)
             summary.update(dbt_ok=result.ok, warehouse=str(result.warehouse_path))
             if not result.ok:
-                print(f"xxgk build: dbt build failed (exit {result.returncode}):\n{result.tail()}", file=sys.stderr)
+                print(f"xxgk build: dbt failed (exit {result.returncode}); the previous warehouse is kept:\n"
+                      f"{result.tail()}", file=sys.stderr)
                 return 1
-            if not args.no_docs:
-                docs = run_dbt(paths, ("docs", "generate"), atomic=False)
-                summary["docs_ok"] = docs.ok
-                if not docs.ok:
-                    print(f"xxgk build: dbt docs generate failed:\n{docs.tail()}", file=sys.stderr)
     except StorageError as exc:
         print(f"xxgk build: the lake {lake_spec(args.lake)} cannot be read or written: {exc}", file=sys.stderr)
         return 1

@@ -127,35 +127,49 @@ class DbtResult:
         return "\n".join(self.output.splitlines()[-n:])
 
 
-def run_dbt(paths: DbtPaths, args: Sequence[str] = ("build",), *, atomic: bool = True,
-            timeout: float | None = 1800) -> DbtResult:
-    """Run ``dbt <args>`` for the lake.
+# The dbt child process: parse once, then run each command on that manifest (dbt is imported only there).
+_DBT_CHILD = """
+import json, sys
+from dbt.cli.main import dbtRunner
+commands, common = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+parsed = dbtRunner().invoke(["parse", *common])
+if not parsed.success:
+    sys.exit(2)
+runner = dbtRunner(manifest=parsed.result)
+for command in commands:
+    if not runner.invoke([*command, *common]).success:
+        sys.exit(1)
+"""
 
-    With ``atomic`` (builds), dbt writes a fresh DuckDB file that replaces the warehouse only on success; without
-    it (``docs generate``, ``test``), dbt works on the current warehouse.
+
+def run_dbt(paths: DbtPaths, commands: Sequence[Sequence[str]] = (("build",),), *, atomic: bool = True,
+            timeout: float | None = 1800) -> DbtResult:
+    """Run dbt ``commands`` (e.g. ``[("build",), ("docs", "generate")]``) for the lake in one child process.
+
+    With ``atomic``, dbt writes a fresh DuckDB file (same name, in ``.building/``) that replaces the warehouse only
+    when every command succeeded; without it (``dbt test``, ``docs generate`` alone), dbt works on the warehouse.
     """
     paths.work_dir.mkdir(parents=True, exist_ok=True)
-    building = paths.warehouse_path.with_suffix(".building.duckdb") if atomic else paths.warehouse_path
+    building = paths.work_dir / ".building" / paths.warehouse_path.name if atomic else paths.warehouse_path
     if atomic:
-        for stale in (building, building.with_name(building.name + ".wal")):
-            stale.unlink(missing_ok=True)
+        shutil.rmtree(building.parent, ignore_errors=True)
+        building.parent.mkdir(parents=True)
     env = {**os.environ, **paths.env, "XXGK_STAGING_URI": paths.staging_uri,
            "XXGK_WAREHOUSE_PATH": str(building), "XXGK_DBT_TARGET": paths.target,
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    cmd = [sys.executable, "-c", "import sys; from dbt.cli.main import cli; sys.exit(cli())", *args,
-           "--project-dir", str(paths.project_dir), "--profiles-dir", str(paths.project_dir),
-           "--target-path", str(paths.work_dir / "dbt_target"), "--log-path", str(paths.work_dir / "dbt_logs")]
-    logger.info("running dbt %s (staging %s, warehouse %s)", " ".join(args), paths.staging_uri,
-                paths.warehouse_path)
+    common = ["--project-dir", str(paths.project_dir), "--profiles-dir", str(paths.project_dir),
+              "--target-path", str(paths.work_dir / "dbt_target"), "--log-path", str(paths.work_dir / "dbt_logs")]
+    cmd = [sys.executable, "-c", _DBT_CHILD, json.dumps([list(c) for c in commands]), json.dumps(common)]
+    label = "; ".join(" ".join(c) for c in commands)
+    logger.info("running dbt %s (staging %s, warehouse %s)", label, paths.staging_uri, paths.warehouse_path)
     try:
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
         code, output = proc.returncode, proc.stdout + proc.stderr
     except subprocess.TimeoutExpired as exc:
         code, output = 124, f"dbt timed out after {timeout}s\n{exc.stdout or ''}"
-    if not atomic:
-        pass
-    elif code == 0 and building.exists():
+    if atomic and code == 0 and building.exists():
         shutil.move(str(building), str(paths.warehouse_path))
-    else:
-        logger.warning("dbt %s failed (exit %d); the previous warehouse is kept", " ".join(args), code)
+        shutil.rmtree(building.parent, ignore_errors=True)
+    elif code != 0:
+        logger.warning("dbt %s failed (exit %d); the previous warehouse is kept", label, code)
     return DbtResult(code, cmd, output, paths.warehouse_path)
