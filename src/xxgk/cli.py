@@ -13,6 +13,7 @@ COMMANDS: tuple[str, ...] = (
     "ingest",
     "synth",
     "build",
+    "publish",
 )
 
 

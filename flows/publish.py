@@ -1,0 +1,64 @@
+"""Prefect flow ``validate_and_publish``: the quality gate (Great Expectations) and an atomic, versioned release.
+
+Thin: each task wraps one library function (``xxgk.publish.pipeline``) or the ``publication_gate`` checkpoint in
+``expectations/``. A failed run alerts the configured channels and fails the flow; quarantined reports alert too,
+but the release of everything else is still published.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from expectations.gate import make_gate
+from xxgk.publish.pipeline import Warehouse, load_staging, load_warehouse, publish
+from xxgk.publish.rebuild import rebuild_with_dbt
+from xxgk.quality.checks import CheckThresholds
+from xxgk.staging.build import dbt_paths
+from xxgk.storage import open_lake
+
+
+@task(name="load_staging", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+def load_staging_task(lake: str | None) -> dict[str, Any]:
+    return load_staging(open_lake(lake))
+
+
+@task(name="load_warehouse", cache_policy=NO_CACHE)
+def load_warehouse_task(lake: str | None, warehouse: str | None, work_dir: str | None) -> Warehouse | None:
+    path = Path(warehouse) if warehouse else dbt_paths(open_lake(lake), work_dir=work_dir).warehouse_path
+    return load_warehouse(path) if path.exists() else None
+
+
+@task(name="publish", cache_policy=NO_CACHE)
+def publish_task(lake: str | None, staging: dict[str, Any], warehouse: Warehouse | None, release_id: str | None,
+                 rebuild: bool, break_lock: bool, max_year: int | None) -> dict[str, Any]:
+    store = open_lake(lake)
+    thresholds = CheckThresholds(max_year=max_year) if max_year else CheckThresholds()
+    outcome = publish(
+        store, staging=staging, warehouse=warehouse, gate=make_gate(thresholds),
+        rebuild=(lambda excluded: rebuild_with_dbt(store, excluded)) if rebuild else None,
+        release_id=release_id, thresholds=thresholds, break_lock=break_lock)
+    return {
+        "release_id": outcome.release_id, "previous_release": outcome.previous_release,
+        "reports_checked": outcome.reports_checked, "reports_quarantined": outcome.reports_quarantined,
+        "reports_warned": outcome.reports_warned, "quality_report": outcome.report_uri,
+        "alerts": [d.channel for d in outcome.deliveries if d.delivered],
+    }
+
+
+@flow(name="validate_and_publish")
+def validate_and_publish(lake: str | None = None, warehouse: str | None = None, work_dir: str | None = None,
+                         release_id: str | None = None, rebuild: bool = True, break_lock: bool = False,
+                         max_year: int | None = None) -> dict[str, Any]:
+    """Gate the staged reports and publish a release of the marts; returns the release summary."""
+    logger = get_run_logger()
+    staging = load_staging_task(lake)
+    wh = load_warehouse_task(lake, warehouse, work_dir)
+    summary = publish_task(lake, staging, wh, release_id, rebuild, break_lock, max_year)
+    logger.info("release %s: %d reports checked, %d quarantined, %d with warnings; %s", summary["release_id"],
+                summary["reports_checked"], summary["reports_quarantined"], summary["reports_warned"],
+                summary["quality_report"])
+    return summary
