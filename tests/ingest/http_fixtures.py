@@ -84,13 +84,14 @@ class _Handler(BaseHTTPRequestHandler):
             route = owner.routes.get(self.path)
             if route is not None:
                 route.hits += 1
+        if route is not None and route.hold:
+            owner.stop.wait(route.hold)
+        with owner.lock:  # before answering: a client that has its answer is no longer counted
+            owner.in_flight -= 1
         try:
             self._answer(route)
         except OSError:
             self.close_connection = True
-        finally:
-            with owner.lock:
-                owner.in_flight -= 1
 
     def _send(self, status: int, body: bytes, headers: dict[str, str], *, length: bool = True) -> None:
         self.send_response(status)
@@ -106,8 +107,6 @@ class _Handler(BaseHTTPRequestHandler):
         if route is None:
             self._send(404, b"<html>not found</html>", {"Content-Type": "text/html"})
             return
-        if route.hold:
-            owner.stop.wait(route.hold)
         if route.hits <= route.fail_first:
             self._send(500, b"<html>server error</html>", {"Content-Type": "text/html"})
             return

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from conftest import DOC, GBK_MISSING_PAGE, GBK_WRONG_PAGE, PDF, UTF8_PAGE, XLSX
+from ingest_fixtures import DOC, GBK_MISSING_PAGE, GBK_WRONG_PAGE, PDF, UTF8_PAGE, XLSX
 from http_fixtures import FixtureServer, Route
 
 from xxgk.ingest import IngestOptions, current_objects, ingest, read_manifest
@@ -200,10 +200,10 @@ def test_s3_prefix_source_into_an_s3_lake(s3_bucket: str, s3_env: str, fast_opti
     assert set(current_objects(lake)["sha256"]) == {sha(PDF), sha(UTF8_PAGE)}
 
 
-def test_per_host_concurrency_and_spacing_are_respected(site: FixtureServer, local_lake: LocalStore) -> None:
+def test_per_host_concurrency_is_respected(site: FixtureServer, local_lake: LocalStore) -> None:
     from dataclasses import replace
 
-    from conftest import FAST_FETCH
+    from ingest_fixtures import FAST_FETCH
 
     for i in range(6):
         site.routes[f"/p{i}.html"] = Route(f"<html>{i}</html>".encode(), hold=0.15)
@@ -212,8 +212,6 @@ def test_per_host_concurrency_and_spacing_are_respected(site: FixtureServer, loc
     result = ingest([site.url(f"/p{i}.html") for i in range(6)], local_lake, options=options)
     assert result.summary.counts["new"] == 6
     assert site.max_in_flight <= 2
-    starts = sorted(t for _, _, t in site.requests)
-    assert all(b - a >= 0.04 for a, b in zip(starts, starts[1:], strict=False))
 
 
 def test_lake_write_failure_stops_the_run_with_a_clear_error(tmp_path: Path, fast_options: IngestOptions) -> None:

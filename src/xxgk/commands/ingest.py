@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         store = open_lake(args.lake)
     except ValueError as exc:
-        err.print(f"xxgk ingest: {exc}")
+        sys.stderr.write(f"xxgk ingest: {exc}\n")
         return 1
     options = options_from_args(args)
     progress = Progress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         with progress:
             result = ingest(args.sources, store, options=options, on_planned=planned, on_row=done)
     except StorageError as exc:
-        err.print(f"xxgk ingest: the lake {lake_spec(args.lake)} cannot be written: {exc}", markup=False)
+        sys.stderr.write(f"xxgk ingest: the lake {lake_spec(args.lake)} cannot be written: {exc}\n")
         return 1
     summary = result.summary
     if args.json:

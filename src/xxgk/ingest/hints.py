@@ -14,7 +14,8 @@ LAST_REPORT_YEAR = 2099
 _YEAR_WITH_NIAN = re.compile(r"(?<!\d)(20\d\d)\s*年")
 _YEAR_ALONE = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 _AGENCY_BEFORE_YEAR = re.compile(r"^(?P<agency>[^\d/\\]*?[\u4e00-\u9fff][^\d/\\]*?)[\s_\-—（(]*20\d\d\s*年")
-_AGENCY_AFTER_YEAR = re.compile(r"20\d\d\s*年度?[\s_\-—]*(?P<agency>[^\d/\\]+?)(?:政府信息公开|信息公开)")
+_AGENCY_AFTER_YEAR = re.compile(r"20\d\d\s*年度?[\s_\-—]*(?P<agency>[^\d/\\]+?)政府信息公开")
+_GENERIC = frozenset({"政府", "人民政府", "本级", "本单位", "我局", "我委", "我办"})
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -56,6 +57,6 @@ def agency_hint_from_location(location: str) -> str | None:
         match = pattern.search(stem)
         if match:
             agency = match.group("agency").strip(" _-—（()）【】[]")
-            if len(agency) >= 2 and _CJK.search(agency) and "年度报告" not in agency:
+            if len(agency) >= 2 and _CJK.search(agency) and "年度报告" not in agency and agency not in _GENERIC:
                 return agency
     return None
