@@ -290,7 +290,8 @@ def generate_table2(
         prev_valid = (previous or {}).get(f"{prefix}_valid")
         base = int(prev_valid) if isinstance(prev_valid, int | float) else rng.randint(*start)
         repealed = min(base, _poisson(rng, made_mean * 0.4 * scale))
-        out[f"{prefix}_made"], out[f"{prefix}_repealed"], out[f"{prefix}_valid"] = made, repealed, base + made - repealed
+        out[f"{prefix}_made"], out[f"{prefix}_repealed"] = made, repealed
+        out[f"{prefix}_valid"] = base + made - repealed
 
     if makes_rules:
         stock("regulations", 4.0, (40, 400))
@@ -309,7 +310,9 @@ def generate_table2(
     return out
 
 
-def generate_table2_2019(rng: random.Random, level: str, *, is_summary: bool = False) -> tuple[Table2, dict[str, Number]]:
+def generate_table2_2019(
+    rng: random.Random, level: str, *, is_summary: bool = False,
+) -> tuple[Table2, dict[str, Number]]:
     """The 2019 trial table 二: the three shared 处理决定数量 cells as canonical keys, the rest as extensions."""
     t2021 = generate_table2(rng, level, is_summary=is_summary)
     canonical: Table2 = dict.fromkeys(TABLE2_KEYS, None)

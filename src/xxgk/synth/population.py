@@ -159,7 +159,8 @@ def make_agency(rng: random.Random, level: str, *, is_summary: bool = False) -> 
             return Agency(province, level, True, region, "全省" if province.endswith("省") else "全市",
                           province, f"{province}人民政府办公厅", _website(rng))
         if level == "province":
-            return Agency(f"{province}人民政府", level, False, region, "省政府" if province.endswith("省") else "市政府",
+            self_ref = "省政府" if province.endswith("省") else "市政府"
+            return Agency(f"{province}人民政府", level, False, region, self_ref,
                           f"{province}人民政府", f"{province}人民政府", _website(rng))
         dept = rng.choice(LOCAL_DEPARTMENTS if is_municipality else PROVINCE_DEPARTMENTS)
         if is_municipality:

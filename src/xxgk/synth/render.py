@@ -151,7 +151,8 @@ def _grid_lines(grid: Grid, ser: str, style: Style, rng: random.Random) -> list[
             for c, is_origin in positions:
                 if c is not None and c.kind == "lost":
                     continue
-                cells_out.append(c.text.replace("\n", " ") if is_origin and c is not None and c.kind != "hidden" else "")
+                shown = is_origin and c is not None and c.kind != "hidden"
+                cells_out.append(c.text.replace("\n", " ") if shown and c is not None else "")
             lines.append("\t".join(cells_out))
         elif ser == "blank_lines":
             for t in texts:
@@ -281,7 +282,8 @@ def _split_rows(grid: Grid) -> list[list[tuple[GridCell, ...]]]:
         while remaining > 0 and k < len(parts):
             length = bounds[k + 1] - bounds[k]
             first = list(fixed[k][0])
-            first.insert(0 if j == 0 else min(j, len(first)), GridCell("", min(remaining, length), cell.colspan, "hidden"))
+            continuation = GridCell("", min(remaining, length), cell.colspan, "hidden")
+            first.insert(0 if j == 0 else min(j, len(first)), continuation)
             fixed[k][0] = tuple(first)
             remaining -= length
             k += 1
@@ -301,7 +303,8 @@ def _para_html(text: str, style: Style, *, heading: bool = False) -> str:
         if heading:
             return (f"<p class=MsoNormal style='{_WORD_P}'><b><span style='font-family:黑体;mso-hansi-font-family:"
                     f"Calibri'>{t}<span lang=EN-US><o:p></o:p></span></span></b></p>")
-        return f"<p class=MsoNormal style='{_WORD_P}'><span style='font-family:仿宋_GB2312'>{t}<span lang=EN-US><o:p></o:p></span></span></p>"
+        return (f"<p class=MsoNormal style='{_WORD_P}'><span style='font-family:仿宋_GB2312'>{t}"
+                "<span lang=EN-US><o:p></o:p></span></span></p>")
     if heading:
         return f"<p><strong>{t}</strong></p>"
     return f'<p style="text-indent:2em">{t}</p>'
@@ -335,7 +338,8 @@ def render_html(report: Report) -> str:
             out.append(f'<table class="xxgk-info">{rows}</table>')
         else:
             if not in_content:
-                out.append('<div class="content" id="zoom">' + ('<div class=WordSection1>' if style.word_markup else ""))
+                section = "<div class=WordSection1>" if style.word_markup else ""
+                out.append('<div class="content" id="zoom">' + section)
                 in_content = True
             if block.kind == "para":
                 out.append(_para_html(block.text, style))

@@ -67,8 +67,8 @@ SPAM_PHRASES: tuple[str, ...] = (
     "爱游戏体育官网入口", "半岛体育全站app",
 )
 SPAM_FOOTERS: tuple[tuple[str, ...], ...] = (
-    ("Copyright © PG电子·模拟器·试玩平台(中国)官方网站 版权所有", "电话:020-88888888 地址:广东省广州市番禺经济开发区 备案号:",
-     "网站地图"),
+    ("Copyright © PG电子·模拟器·试玩平台(中国)官方网站 版权所有",
+     "电话:020-88888888 地址:广东省广州市番禺经济开发区 备案号:", "网站地图"),
     ("Copyright © 2024 开云体育(中国)官方网站 版权所有", "客服热线:400-888-8888", "网站地图 | 联系我们"),
     ("© 爱游戏体育(官方)APP下载安装IOS/安卓通用版 版权所有", "地址:福建省厦门市思明区 电话:0592-6666666",),
 )
@@ -141,7 +141,8 @@ def choose_style(rng: random.Random, *, serialization: str | None = None, varian
     if not variants:
         return style
     headings = tuple(
-        (sid, rng.choice(options)) for sid, options in HEADING_VARIANTS.items() if len(options) > 1 and rng.random() < 0.25
+        (sid, rng.choice(options)) for sid, options in HEADING_VARIANTS.items()
+        if len(options) > 1 and rng.random() < 0.25
     )
     label_variants = tuple(k for k in TABLE3_LABEL_VARIANTS if rng.random() < 0.12)
     hidden: tuple[str, ...] = ()

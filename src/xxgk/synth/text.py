@@ -109,8 +109,8 @@ def problems_paragraphs(rng: random.Random, agency: Agency, year: int) -> list[s
     nums = "一二三四"
     probs = _pick(rng, _PROBLEMS, rng.randint(2, 3))
     imps = _pick(rng, _IMPROVEMENTS, rng.randint(2, 3))
-    first = f"（一）存在的主要问题。{year}年，{agency.self_ref}政府信息公开工作取得了一定成效，但仍存在一些不足：" + "；".join(
-        f"{nums[i]}是{p}" for i, p in enumerate(probs)) + "。"
+    first = (f"（一）存在的主要问题。{year}年，{agency.self_ref}政府信息公开工作取得了一定成效，但仍存在一些不足："
+             + "；".join(f"{nums[i]}是{p}" for i, p in enumerate(probs)) + "。")
     second = "（二）改进情况。" + "；".join(f"{nums[i]}是{p}" for i, p in enumerate(imps)) + "。"
     return [first, second]
 
@@ -159,14 +159,16 @@ def title_text(agency_name: str, year: int, mode: str, is_summary: bool) -> str 
 
 
 def preamble_text(agency: Agency, year: int, mode: str, title: str) -> str:
-    basis = "本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和上级关于做好政府信息公开工作年度报告编制工作的通知要求编制。"
+    basis = ("本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和上级关于做好政府信息公开工作年度报告"
+             "编制工作的通知要求编制。")
     if mode == "name_in_preamble":
         basis = (
             "根据《中华人民共和国政府信息公开条例》规定和《国务院办公厅政府信息与政务公开办公室关于印发〈中华人民共和国"
             f"政府信息公开工作年度报告格式〉的通知》（国办公开办函〔2021〕30号）要求，现发布《{title}》。"
         )
     period = f"本报告中所列数据统计期限自{year}年1月1日起至{year}年12月31日止。"
-    parts = "本报告由总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、政府信息公开行政复议及行政诉讼情况、存在的主要问题及改进情况和其他需要报告的事项六个部分组成。"
+    parts = ("本报告由总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、"
+             "政府信息公开行政复议及行政诉讼情况、存在的主要问题及改进情况和其他需要报告的事项六个部分组成。")
     tail = f"本报告电子版可在{agency.website}下载。如对本报告有疑问，请与{agency.signer}联系。"
     if mode == "basis_only":
         return basis + period
