@@ -62,7 +62,7 @@ def test_page_numbers_and_running_headers_are_not_table_content() -> None:
 
 def test_seed_tables_are_rows_in_reading_order(pdf_files: dict[str, bytes]) -> None:
     document = read_pdf(pdf_files["003"])
-    cells = _cells(document)
+    cells = [[t for t in row if t] for row in _cells(document)]  # the seed pads its pipe rows with empty cells
     assert ["行政规范性文件", "0", "1", "10"] in cells
     r01 = cells.index(["一、本年新收政府信息公开申请数量", "9", "0", "0", "0", "0", "0", "9"])
     r24 = cells.index(["(七)总计", "9", "0", "0", "0", "0", "0", "9"])
