@@ -155,3 +155,28 @@ def test_other_encodings_and_options_are_honoured() -> None:
     data.decode("gbk")
     with pytest.raises(ValueError):
         render(report, "pdf")
+
+
+def test_headings_title_and_signature_are_present() -> None:
+    rng = random.Random(108)
+    for ser in SERIALIZATIONS:
+        report = random_report(rng, serialization=ser)
+        flat = _flat_text(report, render(report))
+        for section in ("overview", "proactive", "applications", "review_litigation", "problems", "other"):
+            assert _STRIP.sub("", style_label(report.style.heading(section), report.style)) in flat
+        assert report.agency.name in flat
+        assert f"统计期限自{report.year}年1月1日起至{report.year}年12月31日止" in flat
+        signed = report.signature_date
+        assert f"{signed.year}年{signed.month}月{signed.day}日" in flat
+
+
+def test_truth_follows_a_rendering_override() -> None:
+    from xxgk.synth import truth_dict
+
+    report = random_report(random.Random(109), serialization="pipe_rows")
+    assert truth_dict(report)["serialization"] == "pipe_rows"
+    glued = truth_dict(report, serialization="glued")
+    assert glued["serialization"] == "glued"
+    assert [d["kind"] for d in glued["defects"]] == ["glued_digits"]
+    gbk = truth_dict(report, serialization="html_gbk", encoding="gbk")
+    assert gbk["encoding"] == "gbk"

@@ -195,10 +195,16 @@ def derived_cells(report: Report) -> dict[str, int]:
             if report.statuses.get(k) != "na"}
 
 
-def truth_dict(report: Report, *, file: str | None = None) -> dict[str, Any]:
-    """The ground-truth record of one report (JSON-ready): published values, derived cells and planted defects."""
-    from xxgk.synth.render import report_title
+def truth_dict(report: Report, *, file: str | None = None, serialization: str | None = None,
+               **style_options: Any) -> dict[str, Any]:
+    """The ground-truth record of one report (JSON-ready): published values, derived cells and planted defects.
 
+    It describes the report as rendered with its own style; pass the same ``serialization`` and options given to
+    :func:`~xxgk.synth.render.render` to describe another rendering (glued digits then count as a defect).
+    """
+    from xxgk.synth.render import effective_report, report_title
+
+    report = effective_report(report, serialization, **style_options)
     agency = report.agency
     style = report.style
     table2 = {k: report.table2.get(k) for k in TABLE2_KEYS}

@@ -13,7 +13,7 @@ import random
 from dataclasses import replace
 
 from xxgk.synth.layout import Block, Grid, GridCell, build_blocks
-from xxgk.synth.model import Report
+from xxgk.synth.model import Defect, Report
 from xxgk.synth.style import HTML_SERIALIZATIONS, SERIALIZATIONS, Style
 from xxgk.synth.text import (
     breadcrumb_text,
@@ -24,7 +24,7 @@ from xxgk.synth.text import (
     title_text,
 )
 
-__all__ = ["SERIALIZATIONS", "render", "render_text", "report_title"]
+__all__ = ["SERIALIZATIONS", "effective_report", "render", "render_text", "report_title"]
 
 
 def report_title(report: Report) -> str:
@@ -64,6 +64,15 @@ def render(report: Report, serialization: str | None = None, **options: object) 
     ``options`` override fields of the report's :class:`~xxgk.synth.style.Style` (``encoding="gb18030"``,
     ``word_markup=True``, ``split_tables=True``, ``meta_charset=None`` …).
     """
+    report = effective_report(report, serialization, **options)
+    if report.style.serialization in HTML_SERIALIZATIONS:
+        text = render_html(report)
+        return text.encode(report.style.encoding, errors="xmlcharrefreplace")
+    return render_text(report).encode(report.style.encoding, errors="xmlcharrefreplace")
+
+
+def effective_report(report: Report, serialization: str | None = None, **options: object) -> Report:
+    """The report with its style switched to ``serialization`` and ``options`` (what :func:`render` draws)."""
     style = report.style
     if serialization is not None and serialization != style.serialization:
         if serialization not in SERIALIZATIONS:
@@ -76,12 +85,15 @@ def render(report: Report, serialization: str | None = None, **options: object) 
         style = replace(style, **changes)  # type: ignore[arg-type]
     if options:
         style = replace(style, **options)  # type: ignore[arg-type]
-    if style is not report.style:
-        report = replace(report, style=style)
-    if style.serialization in HTML_SERIALIZATIONS:
-        text = render_html(report)
-        return text.encode(style.encoding, errors="xmlcharrefreplace")
-    return render_text(report).encode(style.encoding, errors="xmlcharrefreplace")
+    if style is report.style:
+        return report
+    defects = report.defects
+    has_glued = any(d.kind == "glued_digits" for d in defects)
+    if style.serialization == "glued" and not has_glued:
+        defects = (*defects, Defect("glued_digits", "glued_split", (), {"glue_rows": style.glue_rows}))
+    elif style.serialization != "glued" and has_glued:
+        defects = tuple(d for d in defects if d.kind != "glued_digits")
+    return replace(report, style=style, defects=defects)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -121,11 +121,12 @@ def choose_fee(rng: random.Random, agency: Agency, year: int, values: Values) ->
     r = rng.random()
     if r < 0.06:
         return Fee("not_stated"), rng.choice(_FEE_NOT_STATED)
-    if received >= 10 and r < 0.06 + min(0.25, received / 2000):
+    if year >= 2021 and received >= 10 and r < 0.06 + min(0.25, received / 2000):
         n = rng.randint(1, 6)
         amount = sum(rng.choice((100, 100, 200, 300, 10, 20, 40)) * rng.randint(1, 5) for _ in range(n))
         return Fee("charged", float(amount), n), rng.choice(_FEE_CHARGED).format(n=n, amount=amount)
-    return Fee("none"), rng.choice(_FEE_NONE).format(year=year)
+    options = _FEE_NONE if year >= 2021 else tuple(x for x in _FEE_NONE if "109" not in x)  # 109号: from 2021
+    return Fee("none"), rng.choice(options).format(year=year)
 
 
 def other_paragraphs(rng: random.Random, agency: Agency, year: int, fee_sentence: str) -> list[str]:
