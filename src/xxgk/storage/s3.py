@@ -12,6 +12,7 @@ a damaged body is rejected). Large objects use a multipart upload, which becomes
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -65,6 +66,19 @@ def _is_missing(exc: BaseException) -> bool:
     return False
 
 
+_clients: dict[S3Settings, Any] = {}
+_clients_lock = threading.Lock()
+
+
+def shared_client(settings: S3Settings) -> Any:
+    """One client per settings in this process (creating one costs ~0.1–0.5 s; clients are thread-safe)."""
+    with _clients_lock:
+        client = _clients.get(settings)
+        if client is None:
+            client = _clients[settings] = make_client(settings)
+        return client
+
+
 def make_client(settings: S3Settings) -> Any:
     """A boto3 S3 client for ``settings``; credentials come from the standard AWS chain."""
     s3_config: dict[str, Any] = {}
@@ -100,7 +114,7 @@ class S3Store:
         self.prefix = prefix.strip("/")
         self.settings = settings or S3Settings.from_env()
         self.retry = retry or RetryPolicy(attempts=self.settings.max_attempts)
-        self.client = client if client is not None else make_client(self.settings)
+        self.client = client if client is not None else shared_client(self.settings)
         self.multipart_threshold = multipart_threshold
         self.part_size = part_size
         self.list_page_size = list_page_size
