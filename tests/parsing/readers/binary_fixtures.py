@@ -365,15 +365,17 @@ def _add_docx_table(document, table: Table) -> None:  # type: ignore[no-untyped-
     if table.borders:
         docx_table.style = "Table Grid"
     done: set[tuple[int, int]] = set()
+    cells = docx_table._cells  # noqa: SLF001 - table.cell() rebuilds this list on every call (quadratic)
     for r, row in enumerate(grid):
         for c, origin in enumerate(row):
             if origin is None or (origin[0], origin[1]) in done:
                 continue
             r0, c0, cell = origin
             done.add((r0, c0))
-            first = docx_table.cell(r0, c0)
+            first = cells[r0 * width + c0]
             if cell.rowspan > 1 or cell.colspan > 1:
-                first = first.merge(docx_table.cell(r0 + cell.rowspan - 1, c0 + cell.colspan - 1))
+                # merged regions never overlap, so the other cells fetched above stay valid
+                first = first.merge(cells[(r0 + cell.rowspan - 1) * width + c0 + cell.colspan - 1])
             first.text = "\n".join(cell.text) if r0 in table.narrow_header_rows else cell.text
 
 
