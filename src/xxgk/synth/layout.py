@@ -64,6 +64,7 @@ class Grid:
     rows: tuple[tuple[GridCell, ...], ...]
     split_after: tuple[int, ...] = ()  # row indexes after which an HTML rendering may start a new <table>
     row_keys: tuple[str | None, ...] = ()  # canonical row key of each row (None for headers)
+    shape_key: tuple | None = None  # equal keys ⇒ equal spans everywhere (lets renderers cache the placement)
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,8 @@ def table2_grid(report: Report) -> Grid:
                 value_cell(report, cell_id("table2", c.key), report.table2[c.key], lost=lost, colspan=span,
                            is_fee=c.unit == "wan_yuan") for c in row_cells))
             keys.append(row_cells[0].key)
-    return Grid("table2", 4, tuple(rows), split_after=(3, 6, 10), row_keys=tuple(keys))
+    return Grid("table2", 4, tuple(rows), split_after=(3, 6, 10), row_keys=tuple(keys),
+                shape_key=("table2", "2021", tuple(sorted(lost))))
 
 
 def _table2_grid_2019(report: Report) -> Grid:
@@ -191,7 +193,8 @@ def _table2_grid_2019(report: Report) -> Grid:
             rows.append((GridCell(label),) + tuple(cells))
             keys.append(row_id)
         split_after.append(len(rows) - 1)
-    return Grid("table2", 4, tuple(rows), split_after=tuple(split_after[:-1]), row_keys=tuple(keys))
+    return Grid("table2", 4, tuple(rows), split_after=tuple(split_after[:-1]), row_keys=tuple(keys),
+                shape_key=("table2", "2019"))
 
 
 def _paren(text: str, style: Style) -> str:
@@ -257,13 +260,18 @@ def table3_grid(report: Report) -> Grid:
             cells.append(GridCell(style_label("（六）其他处理", style), 1, 2, "label"))
         else:
             cells.append(GridCell(table3_label(r.key, style), 1, 3 if top is None else 2, "label"))
-        for c in TABLE3_COLS:
-            cells.append(value_cell(report, cell_id("table3", r.key, c), report.table3[r.key][c], lost=lost))
+        row_values = report.table3[r.key]
+        if not lost and all(type(v) is int for v in row_values.values()):
+            cells.extend(GridCell(str(v), 1, 1, "value") for v in row_values.values())
+        else:
+            for c in TABLE3_COLS:
+                cells.append(value_cell(report, cell_id("table3", r.key, c), row_values[c], lost=lost))
         rows.append(tuple(cells))
         keys.append(r.key)
         if r.key == "unable_unclear" or r.key == "partial":
             split_after.append(len(rows) - 1)
-    return Grid("table3", 10, tuple(rows), split_after=tuple(split_after), row_keys=tuple(keys))
+    return Grid("table3", 10, tuple(rows), split_after=tuple(split_after), row_keys=tuple(keys),
+                shape_key=("table3", fv, tuple(sorted(missing)), tuple(sorted(lost))))
 
 
 def _group_for(key: str, group: str | None, fv: str) -> tuple[str | None, str | None]:
@@ -297,7 +305,8 @@ def table4_grid(report: Report) -> Grid:
         tuple(leaf(t, False) for t in leaves) * 2,
         tuple(value_cell(report, cell_id("table4", k), report.table4[k], lost=lost) for k in TABLE4_KEYS),
     )
-    return Grid("table4", 15, rows, split_after=(), row_keys=(None, None, None, "values"))
+    return Grid("table4", 15, rows, split_after=(), row_keys=(None, None, None, "values"),
+                shape_key=("table4", tuple(sorted(lost))))
 
 
 def is_table_missing(report: Report, table: str) -> bool:

@@ -14,7 +14,8 @@ import io
 import logging
 import random
 from dataclasses import dataclass
-from importlib import resources
+import importlib.util
+from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
@@ -83,10 +84,21 @@ class _Division:
     name: str
 
 
+def _adcodes_path() -> Path:
+    """``cpca/resources/adcodes.csv`` located without importing cpca (its import builds matchers: ~2 s)."""
+    spec = importlib.util.find_spec("cpca")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the cpca package (administrative division codes) is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
+    if not path.is_file():
+        raise RuntimeError(f"cpca is installed but {path} is missing")
+    return path
+
+
 @functools.cache
 def load_divisions() -> tuple[tuple[_Division, ...], tuple[_Division, ...], tuple[_Division, ...]]:
     """Provinces, prefecture-level units and counties from ``cpca/resources/adcodes.csv`` (6-digit codes)."""
-    text = resources.files("cpca").joinpath("resources", "adcodes.csv").read_text(encoding="utf-8")
+    text = _adcodes_path().read_text(encoding="utf-8")
     provinces: list[_Division] = []
     cities: list[_Division] = []
     counties: list[_Division] = []

@@ -105,35 +105,49 @@ def _placed(grid: Grid) -> list[list[tuple[GridCell | None, bool]]]:
 
     A ``lost`` cell is listed but takes no position: the row is simply one cell shorter, as in seed 002.
     """
+    patterns = _PLACEMENTS.get(grid.shape_key) if grid.shape_key is not None else None
+    if patterns is None:
+        patterns = _placement_patterns(grid)
+        if grid.shape_key is not None:
+            _PLACEMENTS[grid.shape_key] = patterns
+    return [[(row[i], True) if i >= 0 else (None, False) for i in pattern]
+            for row, pattern in zip(grid.rows, patterns, strict=True)]
+
+
+_PLACEMENTS: dict[tuple, tuple[tuple[int, ...], ...]] = {}
+
+
+def _placement_patterns(grid: Grid) -> tuple[tuple[int, ...], ...]:
+    """Per row, the cell index at each position (-1 for a position covered by a span)."""
     covered: dict[int, int] = {}  # column → rows still covered by a rowspan from above
-    out: list[list[tuple[GridCell | None, bool]]] = []
+    out: list[tuple[int, ...]] = []
     for row in grid.rows:
-        positions: list[tuple[GridCell | None, bool]] = []
+        positions: list[int] = []
         col, i = 0, 0
         while i < len(row):
             if covered.get(col, 0) > 0:
-                positions.append((None, False))
+                positions.append(-1)
                 covered[col] -= 1
                 col += 1
                 continue
             cell = row[i]
+            positions.append(i)
             i += 1
-            positions.append((cell, True))
             if cell.kind == "lost":
                 continue
             for k in range(cell.colspan):
                 if cell.rowspan > 1:
                     covered[col + k] = cell.rowspan - 1
                 if k:
-                    positions.append((None, False))
+                    positions.append(-1)
             col += cell.colspan
         while col < grid.ncols:
             if covered.get(col, 0) > 0:
-                positions.append((None, False))
+                positions.append(-1)
                 covered[col] -= 1
             col += 1
-        out.append(positions)
-    return out
+        out.append(tuple(positions))
+    return tuple(out)
 
 
 def _visible(cell: GridCell | None) -> bool:
@@ -233,6 +247,8 @@ def _esc(text: str) -> str:
 
 
 def _td(cell: GridCell, style: Style) -> str:
+    if cell.kind == "value" and cell.rowspan == 1 and cell.colspan == 1 and not style.word_markup:
+        return f"<td>{cell.text}</td>"  # digits: nothing to escape
     attrs = ""
     if cell.rowspan > 1:
         attrs += f" rowspan={cell.rowspan}" if style.word_markup else f' rowspan="{cell.rowspan}"'
