@@ -151,3 +151,28 @@ def test_every_planted_spam_phrase_is_detected() -> None:
             d.__class__(d.kind, d.rule, d.cells, {**d.detail, "phrase": phrase, "footer": None})
             for d in report.defects)})
         assert _parse(report)["has_spam"], phrase
+
+
+def _reports_with_fee(status: str, n: int) -> list[Report]:
+    rng = random.Random(f"fee-{status}")
+    out: list[Report] = []
+    while len(out) < n:
+        report = random_report(rng, level=rng.choice(("prefecture", "province")), is_summary=True,
+                               year=rng.choice((2021, 2023)), serialization=rng.choice(EXACT_SERIALIZATIONS))
+        if report.fee.status == status:
+            out.append(report)
+    return out
+
+
+@pytest.mark.parametrize("status", ["none", "not_stated"])
+def test_fee_statements_without_a_charge_are_recognised(status: str) -> None:
+    for report in _reports_with_fee(status, 6):
+        assert _parse(report)["fee"]["status"] == status
+
+
+@pytest.mark.xfail(strict=False, reason="parser: a charged 信息处理费 sentence (「本年度共发出收费通知2件，收取信息处理费"
+                                        "140元」) is read as status none with no amount")
+def test_charged_fee_statements_keep_their_amount() -> None:
+    for report in _reports_with_fee("charged", 4):
+        fee = _parse(report)["fee"]
+        assert (fee["status"], fee["amount_yuan"]) == ("charged", report.fee.amount_yuan)
