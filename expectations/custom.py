@@ -53,6 +53,12 @@ class ExpectTableCellsComplete(_ResidualIsZero):
     description: str = "every canonical cell of the table is present as reported or derived"
 
 
+class ExpectReportReadable(_ResidualIsZero):
+    """unreadable · the parser could read the input as a report."""
+
+    description: str = "the input could be read as a report"
+
+
 class ExpectAgencyNamePlausible(_ResidualIsZero):
     """agency_year_plausible · the agency name is present and looks like a Chinese agency name."""
 
@@ -127,6 +133,7 @@ RESIDUAL_EXPECTATIONS: dict[str, type[gxe.ExpectColumnValuesToBeBetween]] = {
     "I3": ExpectTable3OutcomesSumToTotal,
     "I4": ExpectTable4GroupsSumToTotal,
     "text_vs_table": ExpectNarrativeMatchesTable3,
+    "unreadable": ExpectReportReadable,
     "cells_incomplete": ExpectTableCellsComplete,
     "agency_year_plausible": ExpectAgencyNamePlausible,
     "non_negative": ExpectCountsNonNegative,

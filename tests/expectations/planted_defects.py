@@ -90,7 +90,8 @@ PLANTED: dict[str, tuple[Callable[[ExampleReport], None], str, bool]] = {
     "六号镇人民政府": (_negative, "non_negative", True),
     "七号镇人民政府": (_no_agency, "agency_year_plausible", True),
     "八号镇人民政府": (_bad_year, "agency_year_plausible", True),
-    "九号街道办事处": (lambda r: None, "one_current_report", True),  # a second current report is added
+    "九号街道办事处": (lambda r: None, "one_current_report", True),
+    "九号乙镇人民政府": (lambda r: r.make_unreadable(), "unreadable", True),  # a second current report is added
     "十号县人民政府": (_x1, "X1", False),
     "十一号县人民政府": (_x2, "X2", False),
     "十二号县人民政府": (_fee, "fee_magnitude", False),
@@ -114,8 +115,9 @@ def planted_population() -> tuple[list[ExampleReport], dict[str, pd.DataFrame], 
         victim = series[-1]
         if agency in PLANTED:
             PLANTED[agency][0](victim)
-        n = int(victim.values[_t3("new_received", "total")])
-        texts[victim.source_sha256] = f"本年度共收到政府信息公开申请{n}件。"
+        n = int(victim.values[_t3("new_received", "total")] or 0)
+        if victim.parse_status != "failed":
+            texts[victim.source_sha256] = f"本年度共收到政府信息公开申请{n}件。"
         if agency in PLANTED:
             _, rule, blocking = PLANTED[agency]
             expected[victim.source_sha256] = (rule, blocking)

@@ -96,6 +96,7 @@ BLOCKING_CASES = [
     pytest.param(lambda r: r.set(_t3("reject_repeat", "commercial"), None, "blank"), "cells_incomplete",
                  {"cells_incomplete.table3"}, id="completeness-one-blank-cell"),
     pytest.param(_drop_table3, "cells_incomplete", {"cells_incomplete.table3"}, id="completeness-table-missing"),
+    pytest.param(lambda r: r.make_unreadable(), "unreadable", {"unreadable"}, id="unreadable"),
     pytest.param(lambda r: r.set(cell_id("table2", "licensing"), -3), "non_negative", {"non_negative.table2"},
                  id="negative-count"),
     pytest.param(lambda r: r.set(cell_id("table2", "punishment"), 2.5), "non_negative", {"non_negative.table2"},
@@ -178,6 +179,9 @@ WARNING_CASES = [
     pytest.param(lambda r: r.set(cell_id("table2", "licensing"), 38540.0), "yoy_outlier",
                  {"yoy_outlier.table2.licensing"}, id="yoy-outlier"),
     pytest.param(_plant_2019_layout, "format_2019_late", None, id="2019-layout-late"),
+    pytest.param(lambda r: (_plant_2019_layout(r), [r.set(cell_id("table2", k), None, "absent") for k in (
+        "regulations_made", "regulations_repealed", "regulations_valid", "normative_made", "normative_repealed",
+        "normative_valid", "fees_wan_yuan")]), "format_2019_late", None, id="2019-layout-table2-cells-not-required"),
 ]
 
 

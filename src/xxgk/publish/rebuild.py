@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from xxgk.storage.base import ObjectStore
@@ -32,7 +33,7 @@ def copy_staging_without(store: ObjectStore, excluded: set[str], target: Path) -
         if "source_sha256" in table.column_names and excluded:
             df = table.to_pandas()
             keep = ~df["source_sha256"].isin(excluded)
-            table = table.filter(pd.array(keep.to_numpy()))  # keeps the typed schema, even when empty
+            table = table.filter(pa.array(keep.to_numpy(dtype=bool)))  # keeps the typed schema, even when empty
         path = target / key
         path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(table, path)

@@ -25,6 +25,7 @@ from xxgk.quality.frames import PRESENT_STATUSES, pivot_statuses, pivot_values, 
 from xxgk.quality.results import gate_column, results_frame
 from xxgk.schema.identities import RULES, all_identities
 from xxgk.schema.keys import (
+    TABLE2_2019_ROW_KEYS,
     TABLE2_CELLS,
     TABLE2_KEYS,
     TABLE3_COLS,
@@ -38,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 # The rules this gate computes, blocking first. Every id is a key of RULES.
 BLOCKING_RULES: tuple[str, ...] = (
-    "I1", "I2", "I3", "I4", "cells_incomplete", "non_negative", "agency_year_plausible", "one_current_report",
+    "I1", "I2", "I3", "I4", "unreadable", "cells_incomplete", "non_negative", "agency_year_plausible", "one_current_report",
 )
 WARNING_RULES: tuple[str, ...] = (
     "X1", "X2", "text_vs_table", "yoy_outlier", "fee_magnitude", "spam_detected", "format_2019_late",
@@ -209,19 +210,41 @@ def check_identities(inputs: CheckInputs) -> list[_Block | None]:
     return out
 
 
+# Table 二 cells of the 2021 layout that the 2019 trial layout also has (处理决定数量); the rest do not exist there.
+TABLE2_IN_2019: frozenset[str] = frozenset(
+    k for keys in TABLE2_2019_ROW_KEYS.values() for k in keys if k is not None and k in TABLE2_KEYS)
+
+
 def _required_cells(table: str, version: str) -> list[str]:
+    if table == "table2" and version == "2019":
+        return [cell_id("table2", k) for k in TABLE2_KEYS if k in TABLE2_IN_2019]
     if table != "table3":
         return list(TABLES[table])
     skip = set(TABLE3_ROWS_NOT_IN_LAYOUT.get(version, ()))
     return [cell_id("table3", r, c) for r in TABLE3_ROWS if r not in skip for c in TABLE3_COLS]
 
 
+def _is_unreadable(rep: pd.DataFrame) -> pd.Series:
+    if "parse_status" not in rep.columns:
+        return pd.Series(False, index=rep.index)
+    return (rep["parse_status"] == "failed").fillna(False).astype(bool)
+
+
+def check_readable(inputs: CheckInputs) -> list[_Block | None]:
+    """unreadable: the parser could not read the bytes as a report (then completeness is not judged)."""
+    rep = inputs.reports
+    bad = _is_unreadable(rep)
+    return [_rows(rep, pd.Series(True, index=rep.index), "unreadable", "unreadable", left=None, right=None,
+                  delta=bad.astype("float64"), cells="", message="the parser could not read the input as a report")]
+
+
 def check_completeness(inputs: CheckInputs) -> list[_Block | None]:
     """cells_incomplete per table: every canonical cell present as reported or derived (规章/表二 「/」 allowed)."""
     out: list[_Block | None] = []
     rep, statuses, values = inputs.reports, inputs.statuses, inputs.values
+    readable = ~_is_unreadable(rep)
     for version in rep["format_version"].unique():
-        mask_version = rep["format_version"] == version
+        mask_version = (rep["format_version"] == version) & readable
         for table in TABLES:
             cols = _required_cells(table, str(version))
             present = statuses[cols].isin(PRESENT_STATUSES) & values[cols].notna()
@@ -414,6 +437,7 @@ def run_checks(inputs: CheckInputs, *, run_id: str, thresholds: CheckThresholds 
     t = thresholds or CheckThresholds()
     parts: list[_Block | None] = [
         *check_identities(inputs),
+        *check_readable(inputs),
         *check_completeness(inputs),
         *check_non_negative(inputs),
         *check_agency_year(inputs, t),
@@ -461,7 +485,7 @@ def gate_frame(inputs: CheckInputs, results: pd.DataFrame) -> pd.DataFrame:
 CONCERNS = ("identities", "completeness", "ranges", "continuity")
 RULE_CONCERN: dict[str, str] = {
     "I1": "identities", "I2": "identities", "I3": "identities", "I4": "identities", "text_vs_table": "identities",
-    "cells_incomplete": "completeness", "agency_year_plausible": "completeness", "one_current_report": "completeness",
+    "unreadable": "completeness", "cells_incomplete": "completeness", "agency_year_plausible": "completeness", "one_current_report": "completeness",
     "non_negative": "ranges", "fee_magnitude": "ranges", "spam_detected": "ranges", "format_2019_late": "ranges",
     "X1": "continuity", "X2": "continuity", "yoy_outlier": "continuity",
 }
@@ -494,6 +518,7 @@ def gate_checks() -> tuple[GateCheck, ...]:
                 seen.add(ident.name)
                 names.append((ident.rule_id, ident.name))
     names.append(("text_vs_table", "text_vs_table.new_received"))
+    names.append(("unreadable", "unreadable"))
     names += [("cells_incomplete", f"cells_incomplete.{t}") for t in TABLES]
     names += [("agency_year_plausible", "agency_year_plausible.agency"),
               ("agency_year_plausible", "agency_year_plausible.year"), ("one_current_report", "one_current_report")]

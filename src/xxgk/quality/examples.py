@@ -35,10 +35,18 @@ class ExampleReport:
     format_version: str
     values: dict[str, float | None]
     statuses: dict[str, str]
+    parse_status: str = "ok"
 
     def set(self, cell: str, value: float | None, status: str | None = None) -> "ExampleReport":
         self.values[cell] = value
         self.statuses[cell] = status or ("reported" if value is not None else "blank")
+        return self
+
+    def make_unreadable(self) -> "ExampleReport":
+        """What staging holds for bytes the parser could not read: every cell absent, parse_status failed."""
+        for cid in self.values:
+            self.set(cid, None, "absent")
+        self.parse_status = "failed"
         return self
 
     def cell_frames(self) -> dict[str, pd.DataFrame]:
@@ -66,7 +74,7 @@ class ExampleReport:
     def report_row(self) -> dict:
         return {"source_sha256": self.source_sha256, "agency_name": self.agency_name,
                 "report_year": self.report_year, "format_version": self.format_version, "has_spam": False,
-                "parse_status": "ok"}
+                "parse_status": self.parse_status}
 
 
 def _fmt(v: float) -> str:
