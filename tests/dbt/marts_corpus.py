@@ -30,7 +30,8 @@ def _t2(**values: float) -> dict[str, float]:
 
 def planted_outcomes() -> list[ParseOutcome]:
     o = []
-    # A 2020, 2019 layout: （六）其他处理 is one row (other_other = 3); R21/R22 and the 2021-only table 二 cells are n/a.
+    # A 2020, 2019 layout: （六）其他处理 is one row (other_other = 3);
+    # R21/R22 and the 2021-only table 二 cells are n/a.
     o.append(outcome(make_report(
         COUNTY, 2020, fmt="2019", statuses=_2019_table2_statuses(), t2=_t2(licensing=10),
         t3=table3_grid({"granted": [4, 0, 0, 0, 0, 0], "other_other": [3, 0, 0, 0, 0, 0]},

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from flows.build import build_marts
+
 from xxgk.ingest import ingest
 from xxgk.storage import LocalStore
 

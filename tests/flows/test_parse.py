@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flows.parse import parse_reports, stage_batch_task
+
 from xxgk.ingest import ingest
 from xxgk.staging.frames import RawObject
 from xxgk.staging.read import read_staging_table

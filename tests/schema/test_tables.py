@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from xxgk.schema.identities import RULES, SEVERITIES
-from xxgk.schema.keys import CELL_STATUSES, FEE_STATUSES, SECTION_IDS, TABLE2_KEYS, TABLE3_COLS, TABLE3_ROWS, TABLE4_KEYS
+from xxgk.schema.keys import (
+    CELL_STATUSES,
+    FEE_STATUSES,
+    SECTION_IDS,
+    TABLE2_KEYS,
+    TABLE3_COLS,
+    TABLE3_ROWS,
+    TABLE4_KEYS,
+)
 from xxgk.schema.tables import DTYPES, FIELDS, PARTITION_COLUMN, TABLE_SPECS
 
 SHARED = ("source_sha256", "parser_version", "parsed_at", "report_year", "agency_name", "format_version")

@@ -40,8 +40,10 @@ def test_seeds_are_staged_once_and_skipped_on_the_next_run(seeded_lake: LocalSto
 def test_staged_seed_values_match_the_spec(seeded_lake: LocalStore) -> None:
     stage_lake(seeded_lake)
     reports = read_staging_table(seeded_lake, "reports")
-    assert sorted(reports["agency_name"].dropna()) == sorted(
-        ["乌恰县乌恰镇人民政府", "霍邱县扈胡镇人民政府", "伊川县半坡镇人民政府", "西夏区人民政府办公室", "托里县人民政府"])
+    assert sorted(reports["agency_name"].dropna()) == sorted([
+        "乌恰县乌恰镇人民政府", "霍邱县扈胡镇人民政府", "伊川县半坡镇人民政府", "西夏区人民政府办公室",
+        "托里县人民政府",
+    ])
     t2 = read_staging_table(seeded_lake, "table2_cells")
     t3 = read_staging_table(seeded_lake, "table3_cells")
     by_agency = reports.set_index("source_sha256")["agency_name"]

@@ -37,9 +37,13 @@ RESOLVED_COLUMNS = (
 
 _SCOPE_MARK = re.compile(r"[（(]\s*(本级|汇总)\s*[）)]|(本级|汇总)$")
 _GOVERNMENT_SUFFIX = re.compile(r"^(人民政府|政府)(办公室|办公厅)?$|^(行政公署|管理委员会)$")
-_TOWNSHIP = re.compile(r"^(.{1,12}?(?:街道办事处|街道|民族乡|民族苏木|镇|乡|苏木))(人民政府|政府|办事处|办)?(办公室|党政办公室|党政办)?$")
+_TOWNSHIP = re.compile(
+    r"^(.{1,12}?(?:街道办事处|街道|民族乡|民族苏木|镇|乡|苏木))(人民政府|政府|办事处|办)?(办公室|党政办公室|党政办)?$"
+)
 _PSEUDO_CITIES = ("县", "市辖区", "省直辖县级行政区划", "自治区直辖县级行政区划")
-_DIVISION_SUFFIX = re.compile(r"(维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|特别行政区|省|市|县|区|盟|旗|地区)$")
+_DIVISION_SUFFIX = re.compile(
+    r"(维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|特别行政区|省|市|县|区|盟|旗|地区)$"
+)
 
 
 def normalize_name(name: str) -> str:
@@ -75,8 +79,9 @@ def _present(v: object) -> str | None:
 @cache
 def _adcode_names() -> dict[str, str]:
     """6-digit code → official name, from cpca's adcodes.csv."""
-    import cpca  # noqa: F401 - only for its resource path
     from importlib import resources
+
+    import cpca  # noqa: F401 - only for its resource path
 
     path = resources.files("cpca") / "resources" / "adcodes.csv"
     df = pd.read_csv(str(path), dtype=str)

@@ -49,7 +49,8 @@ SQL_TYPES = {"string": "varchar", "int": "integer", "float": "double", "bool": "
 # Table 三 outcome groups → refusal-mix category (format-spec §6.2). Keyed by the official group label.
 REFUSAL_CATEGORIES = {"（三）不予公开": "legal_exemption", "（四）无法提供": "unable", "（五）不予处理": "procedural",
                       "（六）其他处理": "procedural"}
-REFUSAL_LABELS = {"legal_exemption": "不予公开（法定豁免）", "unable": "无法提供", "procedural": "不予处理及其他处理（程序性）"}
+REFUSAL_LABELS = {"legal_exemption": "不予公开（法定豁免）", "unable": "无法提供",
+                  "procedural": "不予处理及其他处理（程序性）"}
 
 
 def wide_column(table: str, row: str, col: str | None = None) -> str:
@@ -176,7 +177,8 @@ def render_staging_models() -> str:
     lines = [f"# {GENERATED_NOTE}", "version: 2", "", "models:"]
     for t, spec in TABLE_SPECS.items():
         lines += [f"  - name: stg_xxgk__{t}",
-                  f"    description: {_yml_str(spec.description + ' Typed view of source xxgk.' + t + '; ' + spec.label_zh + '.')}",
+                  "    description: "
+                  + _yml_str(f"{spec.description} Typed view of source xxgk.{t}; {spec.label_zh}."),
                   "    columns:"]
         for f in spec.fields:
             tests: list[str] = []
