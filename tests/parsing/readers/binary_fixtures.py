@@ -259,6 +259,34 @@ def seed_blocks(text: str) -> list[Block]:
     return blocks
 
 
+def synth_blocks(report: object) -> list[Block]:
+    """A report of the project's synthetic generator (:mod:`xxgk.synth`) as blocks: its own grids (2019 and 2021
+    layouts, label variants, split headers, blank and lost cells), its prose, chrome and signature."""
+    from xxgk.synth.render import blocks_of
+
+    out: list[Block] = []
+    for block in blocks_of(report):  # type: ignore[arg-type]
+        if block.grid is not None:
+            rows = [[TCell(c.text, c.rowspan, c.colspan) for c in row if c.kind != "lost"] for row in block.grid.rows]
+            out.append(_pad_ragged(Table(rows)))
+        elif block.lines:
+            out.extend(block.lines)
+        elif block.text:
+            out.append(block.text)
+    return out
+
+
+def _pad_ragged(table: Table) -> Table:
+    """Rows that end short (a lost cell) get their last cell widened, so no blank cell is invented."""
+    grid, width = _grid(table)
+    for r, row in enumerate(table.rows):
+        missing = sum(1 for origin in grid[r] if origin is None)
+        if missing and row and all(origin is None for origin in grid[r][width - missing:]):
+            row[-1].colspan += missing
+            grid, width = _grid(table)
+    return table
+
+
 def seed_text(name: str) -> str:
     return next(SAMPLES.glob(f"{name}*.txt")).read_text(encoding="utf-8")
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 from binary_fixtures import convert_many, random_report, seed_blocks, to_xlsx
-from conftest import GENERATED, SEEDS
+from conftest import GENERATED, SEEDS, SYNTH_CASES, synth_report
 
 from xxgk.parsing.readers.binary import read_binary
 from xxgk.parsing.readers.errors import ReaderError
 from xxgk.parsing.report import parse_bytes
 
 COMPARED = ("agency", "year", "format_version", "table2", "table3", "table4", "derived", "fee", "has_spam")
-NAMES = [*SEEDS, *(f"gen{n}" for n in GENERATED)]
+NAMES = [*SEEDS, *(f"gen{n}" for n in GENERATED), *SYNTH_CASES]
 
 
 def _values(data: bytes) -> dict[str, object]:
@@ -20,24 +20,30 @@ def _values(data: bytes) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_docx_parses_like_text(name: str, texts: dict[str, str], docx_files: dict[str, bytes]) -> None:
-    assert _values(docx_files[name]) == _values(texts[name].encode())
+def test_docx_parses_like_text(name: str, originals: dict[str, bytes], docx_files: dict[str, bytes]) -> None:
+    assert _values(docx_files[name]) == _values(originals[name])
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
-def test_pdf_parses_like_text(name: str, texts: dict[str, str], pdf_files: dict[str, bytes]) -> None:
+def test_pdf_parses_like_text(name: str, originals: dict[str, bytes], pdf_files: dict[str, bytes]) -> None:
     assert parse_bytes(pdf_files[name]).media_type == "pdf"
-    assert _values(pdf_files[name]) == _values(texts[name].encode())
+    assert _values(pdf_files[name]) == _values(originals[name])
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_xlsx_parses_like_text(name: str, texts: dict[str, str]) -> None:
-    from binary_fixtures import official_blocks
+def test_xlsx_parses_like_text(name: str, texts: dict[str, str], originals: dict[str, bytes]) -> None:
+    from binary_fixtures import official_blocks, synth_blocks
 
-    blocks = seed_blocks(texts[name]) if name in SEEDS else official_blocks(random_report(int(name[3:])))
-    assert _values(to_xlsx(blocks)) == _values(texts[name].encode())
-    assert _values(to_xlsx(blocks, sheet_per_table=True))["table3"] == _values(texts[name].encode())["table3"]
+    if name in SEEDS:
+        blocks = seed_blocks(texts[name])
+    elif name in SYNTH_CASES:
+        blocks = synth_blocks(synth_report(name))
+    else:
+        blocks = official_blocks(random_report(int(name[3:])))
+    expected = _values(originals[name])
+    assert _values(to_xlsx(blocks)) == expected
+    assert _values(to_xlsx(blocks, sheet_per_table=True))["table3"] == expected["table3"]
 
 
 @pytest.mark.slow
