@@ -20,7 +20,7 @@ from flows.ingest import ingest_reports  # noqa: E402
 
 OPTIONS = IngestOptions(fetch=FetchOptions(connect_timeout=1.0, read_timeout=1.0, total_timeout=2.0, attempts=2,
                                            backoff=RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02),
-                                           per_host_interval=0.0, concurrency=4))
+                                           per_host_interval=0.0, concurrency=4, trust_env=False))
 
 
 @pytest.fixture

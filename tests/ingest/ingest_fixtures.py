@@ -63,6 +63,6 @@ def standard_routes(port: int) -> dict[str, Route]:
 
 FAST_FETCH = FetchOptions(connect_timeout=1.0, read_timeout=0.5, total_timeout=1.0, max_bytes=100_000,
                           max_redirects=3, attempts=2, backoff=RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02),
-                          per_host_concurrency=4, per_host_interval=0.0, concurrency=8)
+                          per_host_concurrency=4, per_host_interval=0.0, concurrency=8, trust_env=False)
 
 

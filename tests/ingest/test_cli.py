@@ -13,8 +13,10 @@ from xxgk.ingest import read_manifest
 from xxgk.storage import open_lake
 
 
-def test_cli_ingests_reports_and_lists_failures(tmp_path: Path, site: FixtureServer,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_ingests_reports_and_lists_failures(tmp_path: Path, site: FixtureServer, capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)  # the CLI honours proxies; the loopback site must not go through one
     (tmp_path / "r.txt").write_text("报告", encoding="utf-8")
     lake = tmp_path / "lake"
     args = ["ingest", str(tmp_path / "r.txt"), site.url("/utf8.html"), site.url("/missing"), "file:///etc/passwd",

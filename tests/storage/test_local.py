@@ -80,3 +80,16 @@ def test_raw_keys() -> None:
     with pytest.raises(ValueError):
         raw_key("AB" + "0" * 62)
     assert validate_key("raw/_manifest/r.parquet") == "raw/_manifest/r.parquet"
+
+
+def test_s3_settings_from_env() -> None:
+    from xxgk.storage import S3Settings
+
+    assert S3Settings.from_env({}) == S3Settings()
+    minio = S3Settings.from_env({"XXGK_S3_ENDPOINT_URL": "http://minio:9000", "AWS_DEFAULT_REGION": "cn-north-1",
+                                 "XXGK_S3_READ_TIMEOUT": "5", "XXGK_S3_MAX_ATTEMPTS": "2"})
+    assert (minio.endpoint_url, minio.region, minio.addressing_style, minio.read_timeout, minio.max_attempts) == (
+        "http://minio:9000", "cn-north-1", "path", 5.0, 2)
+    standard = S3Settings.from_env({"AWS_ENDPOINT_URL_S3": "http://s3.local", "AWS_REGION": "r1",
+                                    "AWS_DEFAULT_REGION": "r2"})
+    assert (standard.endpoint_url, standard.region) == ("http://s3.local", "r1")

@@ -48,6 +48,7 @@ class FetchOptions:
     per_host_interval: float = 0.5
     concurrency: int = 16
     user_agent: str = USER_AGENT
+    trust_env: bool = True  # honour HTTP(S)_PROXY / NO_PROXY and SSL_CERT_FILE from the environment
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ class Fetcher:
         limits = httpx.Limits(max_connections=max(1, o.concurrency), max_keepalive_connections=max(1, o.concurrency))
         self._client = httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False,
                                          headers={"User-Agent": o.user_agent}, transport=self._transport,
-                                         trust_env=False)
+                                         trust_env=o.trust_env)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

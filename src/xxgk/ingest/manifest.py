@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 import pandas as pd
@@ -95,9 +95,8 @@ def manifest_key(run_id: str) -> str:
 
 
 def rows_to_table(rows: list[ManifestRow]) -> pa.Table:
-    records = [asdict(r) for r in rows]
-    return pa.Table.from_pylist([{name: rec[name] for name in MANIFEST_COLUMNS} for rec in records],
-                                schema=MANIFEST_SCHEMA)
+    columns = {name: [getattr(r, name) for r in rows] for name in MANIFEST_COLUMNS}
+    return pa.Table.from_pydict(columns, schema=MANIFEST_SCHEMA)
 
 
 def write_manifest(store: ObjectStore, run_id: str, rows: list[ManifestRow]) -> str:

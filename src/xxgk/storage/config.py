@@ -6,7 +6,8 @@ find them through the standard AWS chain (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACC
 
 Environment variables:
 
-* ``XXGK_S3_ENDPOINT_URL``   custom endpoint (MinIO, moto, …); unset means AWS S3.
+* ``XXGK_S3_ENDPOINT_URL``   custom endpoint (MinIO, moto, …); else the standard ``AWS_ENDPOINT_URL_S3`` or
+  ``AWS_ENDPOINT_URL``; none set means AWS S3.
 * ``AWS_REGION`` / ``AWS_DEFAULT_REGION``   region (first one set wins).
 * ``XXGK_S3_ADDRESSING_STYLE``   ``path`` / ``virtual`` / ``auto``; default ``path`` with a custom endpoint.
 * ``XXGK_S3_CONNECT_TIMEOUT``, ``XXGK_S3_READ_TIMEOUT``   seconds (defaults 10 and 60).
@@ -32,7 +33,8 @@ class S3Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> S3Settings:
         env = os.environ if env is None else env
-        endpoint = env.get("XXGK_S3_ENDPOINT_URL") or None
+        endpoint = (env.get("XXGK_S3_ENDPOINT_URL") or env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL")
+                    or None)
         style = env.get("XXGK_S3_ADDRESSING_STYLE") or ("path" if endpoint else None)
         return cls(
             endpoint_url=endpoint,
