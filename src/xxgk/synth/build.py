@@ -202,7 +202,7 @@ def truth_dict(report: Report, *, file: str | None = None, serialization: str | 
     It describes the report as rendered with its own style; pass the same ``serialization`` and options given to
     :func:`~xxgk.synth.render.render` to describe another rendering (glued digits then count as a defect).
     """
-    from xxgk.synth.render import effective_report, report_title
+    from xxgk.synth.render import effective_report, page_facts, report_title
 
     report = effective_report(report, serialization, **style_options)
     agency = report.agency
@@ -227,6 +227,12 @@ def truth_dict(report: Report, *, file: str | None = None, serialization: str | 
         "encoding": style.encoding,
         "declared_charset": style.meta_charset if style.serialization in ("html", "html_gbk") else None,
         "publication_date": report.publication_date.isoformat(),
+        "page": {
+            "index_number": page_facts(report)[1] if "metadata" in style.chrome else None,
+            "publication_time": page_facts(report)[0].strftime("%Y-%m-%d %H:%M")
+            if {"metadata", "publine"} & set(style.chrome) else None,
+            "chrome": list(style.chrome),
+        },
         "signature_date": report.signature_date.isoformat(),
         "fee": {"status": report.fee.status, "amount_yuan": report.fee.amount_yuan, "notices": report.fee.notices},
         "has_spam": any(d.kind == "spam" for d in report.defects),

@@ -24,7 +24,7 @@ from xxgk.synth.text import (
     title_text,
 )
 
-__all__ = ["SERIALIZATIONS", "effective_report", "render", "render_text", "report_title"]
+__all__ = ["SERIALIZATIONS", "effective_report", "page_facts", "render", "render_text", "report_title"]
 
 
 def report_title(report: Report) -> str:
@@ -33,19 +33,25 @@ def report_title(report: Report) -> str:
     return title_text(report.agency.name, report.year, mode, report.agency.is_summary) or ""
 
 
-def _context(report: Report) -> tuple[str | None, str, dict]:
+def page_facts(report: Report) -> tuple[dt.datetime, str]:
+    """The publication time and 索引号 the page furniture shows (drawn from the report's seed)."""
     rng = random.Random(report.seed ^ 0x5EED)
+    published = dt.datetime.combine(report.publication_date, dt.time(rng.randint(8, 18), rng.randint(0, 59)))
+    index_no = f"{report.agency.region.code}{rng.randint(100, 999)}/{report.year + 1}-{rng.randint(1, 999):05d}"
+    return published, index_no
+
+
+def _context(report: Report) -> tuple[str | None, str, dict]:
     style = report.style
     title = title_text(report.agency.name, report.year, style.title_mode, report.agency.is_summary)
     preamble = preamble_text(report.agency, report.year, style.preamble_mode, report_title(report))
-    published = dt.datetime.combine(report.publication_date, dt.time(rng.randint(8, 18), rng.randint(0, 59)))
+    published, index_no = page_facts(report)
     chrome: dict = {"signature": signature_lines(report.agency, report.signature_date)}
     if "breadcrumb" in style.chrome:
         chrome["breadcrumb"] = breadcrumb_text(report.year)
     if "publine" in style.chrome:
         chrome["publine"] = publine_text(report.agency, published)
     if "metadata" in style.chrome:
-        index_no = f"{report.agency.region.code}{rng.randint(100, 999)}/{report.year + 1}-{rng.randint(1, 999):05d}"
         chrome["metadata"] = metadata_rows(report.agency, report.year, published, index_no)
     for key in ("scan_footer", "close_footer"):
         if key in style.chrome:
@@ -228,8 +234,12 @@ def render_text(report: Report) -> str:
             lines.extend(_grid_lines(block.grid, ser, style, rng))
         elif block.kind in ("signature", "footer"):
             lines.extend(block.lines)
-    sep = style.line_ending * 2 if ser == "blank_lines" else style.line_ending
-    text = sep.join(lines)
+    if ser == "blank_lines":  # a blank line after every line; an empty cell is one extra blank line (seed 004)
+        spaced: list[str] = []
+        for line in lines:
+            spaced.extend((line, "") if line else ("",))
+        lines = spaced[:-1] if spaced and spaced[-1] == "" else spaced
+    text = style.line_ending.join(lines)
     return text + style.line_ending if style.trailing_newline else text
 
 
