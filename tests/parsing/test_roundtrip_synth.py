@@ -170,8 +170,8 @@ def test_fee_statements_without_a_charge_are_recognised(status: str) -> None:
         assert _parse(report)["fee"]["status"] == status
 
 
-@pytest.mark.xfail(strict=False, reason="parser: a charged 信息处理费 sentence (「本年度共发出收费通知2件，收取信息处理费"
-                                        "140元」) is read as status none with no amount")
+@pytest.mark.xfail(strict=False, reason="parser: a charged 信息处理费 sentence (「本年度共发出收费通知2件，"
+                                        "收取信息处理费140元」) is read as status none with no amount")
 def test_charged_fee_statements_keep_their_amount() -> None:
     for report in _reports_with_fee("charged", 4):
         fee = _parse(report)["fee"]

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import csv
 import functools
+import importlib.util
 import io
 import logging
 import random
 from dataclasses import dataclass
-import importlib.util
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
