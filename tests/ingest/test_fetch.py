@@ -81,3 +81,16 @@ def test_host_limiter_spaces_request_starts_per_host() -> None:
     for host_starts in starts.values():
         gaps = [b - a for a, b in zip(host_starts, host_starts[1:], strict=False)]
         assert len(gaps) == 2 and min(gaps) >= 0.05 - 0.002  # a lower bound the limiter guarantees
+
+
+def test_waiting_for_a_busy_host_is_not_a_timeout(site: FixtureServer) -> None:
+    for i in range(8):
+        site.routes[f"/q{i}"] = Route(b"ok")
+    options = replace(FAST_FETCH, per_host_concurrency=1, per_host_interval=0.1, total_timeout=0.5, attempts=1)
+
+    async def go() -> list[FetchResult]:
+        async with Fetcher(options) as fetcher:
+            return await asyncio.gather(*(fetcher.fetch(site.url(f"/q{i}")) for i in range(8)))
+
+    results = asyncio.run(go())  # the queue (8 × 0.1 s) is longer than one attempt's deadline (0.5 s)
+    assert [r.error for r in results] == [None] * 8

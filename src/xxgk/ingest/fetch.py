@@ -81,7 +81,7 @@ class _RetryableStatus(Exception):
 
 
 class HostLimiter:
-    """Per-host concurrency and spacing of request starts."""
+    """Per-host concurrency (:meth:`slot`) and spacing of request starts (:meth:`wait_turn`)."""
 
     def __init__(self, concurrency: int, interval: float) -> None:
         self.concurrency = max(1, concurrency)
@@ -90,17 +90,20 @@ class HostLimiter:
         self._locks: dict[str, asyncio.Lock] = {}
         self._next_start: dict[str, float] = {}
 
+    async def wait_turn(self, host: str) -> None:
+        """Return when a request to ``host`` may start (``interval`` after the previous start)."""
+        async with self._locks.setdefault(host, asyncio.Lock()):
+            loop = asyncio.get_running_loop()
+            wait = self._next_start.get(host, 0.0) - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._next_start[host] = loop.time() + self.interval
+
     @contextlib.asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
-        sem = self._sems.setdefault(host, asyncio.Semaphore(self.concurrency))
-        lock = self._locks.setdefault(host, asyncio.Lock())
-        async with sem:
-            async with lock:
-                loop = asyncio.get_running_loop()
-                wait = self._next_start.get(host, 0.0) - loop.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                self._next_start[host] = loop.time() + self.interval
+        """One of ``concurrency`` places for ``host``, entered at the host's next turn."""
+        async with self._sems.setdefault(host, asyncio.Semaphore(self.concurrency)):
+            await self.wait_turn(host)
             yield
 
 
@@ -141,10 +144,13 @@ class Fetcher:
         o = self.options
         last_error = "not fetched"
         last_result: FetchResult | None = None
+        host = httpx.URL(url).host
         for attempt in range(1, max(1, o.attempts) + 1):
             retry_after: float | None = None
             try:
-                async with self._global:
+                # Wait for the host's turn first, untimed and without holding a global place, so a queue for one
+                # busy host neither times out nor blocks other hosts; then the attempt itself is timed.
+                async with self._limiter.slot(host), self._global:
                     result = await asyncio.wait_for(self._fetch_once(url, headers, attempt), o.total_timeout)
                 return result
             except PermanentFetchError as exc:
@@ -180,21 +186,21 @@ class Fetcher:
             problem = check_url(current)
             if problem:
                 raise PermanentFetchError(f"redirect to a URL that cannot be fetched ({problem}): {current}")
-            host = httpx.URL(current).host
-            async with self._limiter.slot(host):
-                request = self._client.build_request("GET", current, headers=headers if current == url else None)
-                response = await self._client.send(request, stream=True)
-                try:
-                    if response.status_code in REDIRECT_STATUSES and "location" in response.headers:
-                        target = strip_fragment(str(response.url.join(response.headers["location"])))
-                        if target in chain:
-                            raise PermanentFetchError("redirect loop: " + " → ".join(chain + [target]))
-                        chain.append(target)
-                        current = target
-                        continue
-                    return await self._read(url, current, response, attempt)
-                finally:
-                    await response.aclose()
+            if len(chain) > 1:  # a redirect hop: keep the spacing of its host (the first hop got its turn)
+                await self._limiter.wait_turn(httpx.URL(current).host)
+            request = self._client.build_request("GET", current, headers=headers if current == url else None)
+            response = await self._client.send(request, stream=True)
+            try:
+                if response.status_code in REDIRECT_STATUSES and "location" in response.headers:
+                    target = strip_fragment(str(response.url.join(response.headers["location"])))
+                    if target in chain:
+                        raise PermanentFetchError("redirect loop: " + " → ".join(chain + [target]))
+                    chain.append(target)
+                    current = target
+                    continue
+                return await self._read(url, current, response, attempt)
+            finally:
+                await response.aclose()
         raise PermanentFetchError(f"too many redirects (more than {o.max_redirects}): " + " → ".join(chain))
 
     async def _read(self, url: str, final_url: str, response: httpx.Response, attempt: int) -> FetchResult:
