@@ -72,3 +72,15 @@ def test_generated_values_are_read_as_published(docx_files: dict[str, bytes]) ->
 def test_dispatcher_refuses_what_it_cannot_read(media_type: str) -> None:
     with pytest.raises(ReaderError):
         read_binary(b"PK\x05\x06" + b"\0" * 18, media_type)
+
+
+@pytest.mark.slow
+def test_isolated_reader_returns_the_same_document_and_enforces_its_time_limit(docx_files: dict[str, bytes]) -> None:
+    from xxgk.parsing.readers.binary import read_binary_isolated
+
+    data = docx_files["003"]
+    assert read_binary_isolated(data, "docx") == read_binary(data, "docx")
+    with pytest.raises(ReaderError, match="longer than"):
+        read_binary_isolated(data, "docx", timeout=0.001)
+    with pytest.raises(ReaderError, match="PDF could not be read"):
+        read_binary_isolated(b"%PDF-1.4 not really", "pdf")

@@ -55,3 +55,13 @@ def test_sniffs_office_containers_and_images_whatever_their_name() -> None:
     assert sniff_media_type(to_docx(blocks)) == "docx"
     assert sniff_media_type(to_xlsx(blocks)) == "xlsx"
     assert sniff_media_type(_png()) == "image"
+
+
+def test_agrees_with_the_ingestion_sniffer(docx_files: dict[str, bytes]) -> None:
+    """Ingestion records the media type with xxgk.storage.sniff; the parser dispatches with this one: they agree."""
+    storage_sniff = pytest.importorskip("xxgk.storage.sniff")
+    blocks = official_blocks(random_report(3))
+    samples = [to_docx(blocks), to_xlsx(blocks), _png(), b"%PDF-1.7\n", b"{\\rtf1 x}", "规章 | 0 |".encode(),
+               "<html><body>规章</body></html>".encode(), _zip({"a.txt": b"x"}), docx_files["003"]]
+    for data in samples:
+        assert storage_sniff.sniff_media_type(data) == sniff_media_type(data)

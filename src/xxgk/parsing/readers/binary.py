@@ -34,6 +34,8 @@ ZIP_RATIO_MIN_MEMBER_BYTES = 10 * 1024 * 1024  # the ratio check applies to memb
 MAX_ROWS = 50_000  # rows in one document, all tables together
 MAX_CELLS = 1_000_000  # cells in one document
 CONVERTER_TIMEOUT_S = 120  # LibreOffice, antiword, catdoc, pdftoppm, tesseract (per call)
+ISOLATED_TIMEOUT_S = 300.0  # read_binary_isolated: wall time for one file, OCR included
+ISOLATED_MEMORY_BYTES = 4 * 1024**3  # read_binary_isolated: address space of the reader process
 
 BINARY_MEDIA_TYPES = ("pdf", "docx", "doc", "xlsx", "xls", "image")
 
@@ -79,6 +81,75 @@ def read_binary(data: bytes, media_type: str | None = None) -> Document:
     if media_type == "zip":
         raise ReaderError("a ZIP archive that is neither DOCX nor XLSX; unpack it and ingest the reports inside")
     raise ReaderError(f"not a supported report format (detected media type: {media_type})")
+
+
+def read_binary_isolated(data: bytes, media_type: str | None = None, *, timeout: float = ISOLATED_TIMEOUT_S,
+                         memory_bytes: int = ISOLATED_MEMORY_BYTES) -> Document:
+    """:func:`read_binary` in a child process with a hard wall-time limit and an address-space limit.
+
+    For batch runs over untrusted files: a reader stuck in a pathological file (a PDF content stream that takes
+    minutes, an XML bomb a library expands) is killed and reported as a :class:`ReaderError`; the run goes on.
+    Children are forked from a ``forkserver`` that has the readers imported, so each costs milliseconds, and no
+    lock of the calling process (threads of a flow runner) is inherited.
+    """
+    context = _isolation_context()
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_isolated_read, args=(sender, data, media_type, memory_bytes), daemon=True)
+    try:
+        process.start()
+    except OSError as exc:
+        raise ReaderError(f"could not start a reader process: {exc}") from exc
+    finally:
+        sender.close()
+    try:
+        if not receiver.poll(timeout):
+            raise ReaderError(f"reading the file took longer than {timeout:g} s; gave up")
+        try:
+            status, payload = receiver.recv()
+        except EOFError as exc:
+            raise ReaderError(
+                f"the reader stopped without an answer (out of the {memory_bytes // 2**20} MiB memory limit?)"
+            ) from exc
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join(5)
+        receiver.close()
+    if status == "ok":
+        return payload  # type: ignore[no-any-return]
+    raise ReaderError(str(payload))
+
+
+_CONTEXT = None
+
+
+def _isolation_context():  # type: ignore[no-untyped-def]
+    global _CONTEXT
+    if _CONTEXT is None:
+        import multiprocessing
+
+        _CONTEXT = multiprocessing.get_context("forkserver")
+        _CONTEXT.set_forkserver_preload(["xxgk.parsing.readers.binary", "xxgk.parsing.readers.pdf",
+                                         "xxgk.parsing.readers.docx", "xxgk.parsing.readers.xlsx"])
+    return _CONTEXT
+
+
+def _isolated_read(sender, data: bytes, media_type: str | None, memory_bytes: int) -> None:  # type: ignore[no-untyped-def]
+    import resource
+
+    kind = media_type or sniff_media_type(data)
+    if kind not in ("doc", "image"):  # LibreOffice and Tesseract map far more address space than they use
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    try:
+        sender.send(("ok", read_binary(data, kind)))
+    except ReaderError as exc:
+        sender.send(("error", str(exc)))
+    except MemoryError:
+        sender.send(("error", f"the file needs more than the {memory_bytes // 2**20} MiB memory limit to read"))
+    except Exception as exc:  # a reader bug or a library failure on hostile input: reported, never raised
+        sender.send(("error", f"could not read the file: {type(exc).__name__}: {exc}"))
+    finally:
+        sender.close()
 
 
 # --- text hygiene ---------------------------------------------------------------------------------------------

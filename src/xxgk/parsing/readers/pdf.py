@@ -39,6 +39,8 @@ MAX_PDF_PAGES = 300  # a report has a few dozen pages at most
 MAX_PAGE_SIDE_PT = 14_400  # the PDF spec's own limit for a page side (200 in)
 MAX_CHARS_PER_PAGE = 60_000  # a dense A4 page has ~3 000
 MAX_STREAM_INFLATED_BYTES = 128 * 1024 * 1024  # one stream, unpacked (a 600 dpi colour A4 scan is ~100 MB)
+MAX_FONT_STREAM_INFLATED_BYTES = 64 * 1024 * 1024  # an embedded font program (a full CJK font is ~20 MB)
+MAX_CONTENT_STREAM_INFLATED_BYTES = 16 * 1024 * 1024  # page content, object streams, …; a dense page has ~50 KB
 MAX_TOTAL_INFLATED_BYTES = 768 * 1024 * 1024  # all streams together
 PDF_TIME_LIMIT_S = 180.0  # wall time for one document, checked between pages
 MIN_TEXT_CHARS = 8  # a page with fewer characters and an image is a scanned page
@@ -177,17 +179,18 @@ def check_pdf_streams(data: bytes) -> None:
         if end < 0:
             break
         raw = data[start:end]
+        header = data[max(data.rfind(b" obj", max(0, match.start() - 4096), match.start()), 0):match.start()]
+        limit, kind = _stream_limit(header)
         inflater = zlib.decompressobj()
         try:
-            out = inflater.decompress(raw, MAX_STREAM_INFLATED_BYTES + 1)
+            out = inflater.decompress(raw, limit + 1)
         except zlib.error:
             continue  # not Flate (DCT, JBIG2, …) or broken: the PDF library decides
         size = len(out)
         del out
-        if size > MAX_STREAM_INFLATED_BYTES or inflater.unconsumed_tail:
+        if size > limit or inflater.unconsumed_tail:
             raise ReaderError(
-                f"PDF stream unpacks to more than {MAX_STREAM_INFLATED_BYTES // 2**20} MiB: refusing a possible "
-                "decompression bomb"
+                f"PDF {kind} stream unpacks to more than {limit // 2**20} MiB: refusing a possible decompression bomb"
             )
         total += size
         if total > MAX_TOTAL_INFLATED_BYTES:
@@ -195,6 +198,16 @@ def check_pdf_streams(data: bytes) -> None:
                 f"PDF streams unpack to more than {MAX_TOTAL_INFLATED_BYTES // 2**20} MiB in total: refusing a "
                 "possible decompression bomb"
             )
+
+
+def _stream_limit(header: bytes) -> tuple[int, str]:
+    """The unpacked-size limit of a stream from its dictionary: images may be large, fonts less, page content least
+    (a content stream of many megabytes would keep the layout engine busy for minutes)."""
+    if b"/Image" in header:
+        return MAX_STREAM_INFLATED_BYTES, "image"
+    if any(key in header for key in (b"/Length1", b"/Length2", b"/Type1C", b"/CIDFontType0C", b"/OpenType")):
+        return MAX_FONT_STREAM_INFLATED_BYTES, "font"
+    return MAX_CONTENT_STREAM_INFLATED_BYTES, "content"
 
 
 def _read_page(page, number: int) -> PageContent | None:  # type: ignore[no-untyped-def]
