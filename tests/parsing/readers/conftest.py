@@ -89,4 +89,4 @@ def pdf_files(docx_files: dict[str, bytes]) -> dict[str, bytes]:
 def scanned_files(pdf_files: dict[str, bytes]) -> dict[str, bytes]:
     """Image-only PDFs: the text-layer PDFs rendered to 200 dpi greyscale pages."""
     _need("pdftoppm")
-    return {name: scan_pdf(pdf_files[name]) for name in ("000", "003", "004", "gen1")}
+    return {name: scan_pdf(pdf_files[name]) for name in ("000", "002", "003", "004", "gen1")}

@@ -25,7 +25,7 @@ def _flat(report) -> dict[str, object]:  # type: ignore[no-untyped-def]
 
 @pytest.mark.slow
 @needs_tesseract
-@pytest.mark.parametrize("name", ["000", "003", "004", "gen1"])
+@pytest.mark.parametrize("name", ["000", "002", "003", "004", "gen1"])
 def test_scanned_tables_match_or_are_flagged(name: str, texts: dict[str, str],
                                              scanned_files: dict[str, bytes]) -> None:
     original = parse_bytes(texts[name].encode())

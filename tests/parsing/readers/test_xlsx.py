@@ -24,3 +24,19 @@ def test_format_value_writes_what_a_reader_sees() -> None:
     assert format_value(0.1 + 0.2) == "0.3"
     assert format_value(None) == ""
     assert format_value(" 规章 ") == "规章"
+
+
+def test_formula_without_a_cached_value_is_not_a_silent_blank() -> None:
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["信息内容", "本年处理决定数量"])
+    sheet.append(["行政处罚", 3])
+    sheet.append(["行政强制", "=B2*2"])  # openpyxl writes no cached value
+    out = io.BytesIO()
+    workbook.save(out)
+    rows = [[c.text for c in r.cells] for r in read_xlsx(out.getvalue()).rows]
+    assert rows == [["信息内容", "本年处理决定数量"], ["行政处罚", "3"], ["行政强制", "=B2*2"]]

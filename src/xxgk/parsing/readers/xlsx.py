@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import logging
 import math
+import re
 import warnings
 from collections.abc import Iterable
 
@@ -28,15 +29,13 @@ MAX_XLS_BYTES = 64 * 1024 * 1024  # xlrd reads the whole compound file into memo
 
 def read_xlsx(data: bytes) -> Document:
     """Read an XLSX workbook; raises :class:`ReaderError` for a corrupt, encrypted or oversized one."""
-    check_zip_container(data, "XLSX").close()
-    import openpyxl
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions and styles
-            workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=False)
-    except Exception as exc:  # openpyxl raises KeyError, ValueError, XML errors … for broken packages
-        raise ReaderError(f"XLSX could not be read (corrupt or malformed XML): {type(exc).__name__}: {exc}") from exc
+    with check_zip_container(data, "XLSX") as archive:
+        has_formulas = any(
+            re.search(rb"<(?:\w+:)?f[ >]", archive.read(name))
+            for name in archive.namelist() if name.startswith("xl/worksheets/") and name.endswith(".xml")
+        )
+    workbook = _load_workbook(data, data_only=True)
+    formulas = _load_workbook(data, data_only=False) if has_formulas else None
     if len(workbook.worksheets) > MAX_SHEETS:
         raise ReaderError(f"XLSX has {len(workbook.worksheets)} sheets, more than {MAX_SHEETS}")
     sheets = []
@@ -55,9 +54,30 @@ def read_xlsx(data: bytes) -> Document:
             for cell in row
             if cell.value is not None and not _is_merged_cell(cell)
         }
+        if formulas is not None:
+            # a formula saved without its computed value (files written by scripts): keep the formula text, so
+            # the cell reads as "not a number" instead of a silent blank
+            for row in formulas[sheet.title].iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str) and cell.value.startswith("=") and \
+                            (cell.row, cell.column) not in values:
+                        values[(cell.row, cell.column)] = cell.value
         sheets.append((sheet.title, values, covered))
     workbook.close()
+    if formulas is not None:
+        formulas.close()
     return _document(sheets, "xlsx")
+
+
+def _load_workbook(data: bytes, *, data_only: bool):  # type: ignore[no-untyped-def]
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions and styles
+            return openpyxl.load_workbook(io.BytesIO(data), data_only=data_only, read_only=False)
+    except Exception as exc:  # openpyxl raises KeyError, ValueError, XML errors … for broken packages
+        raise ReaderError(f"XLSX could not be read (corrupt or malformed XML): {type(exc).__name__}: {exc}") from exc
 
 
 def read_xls(data: bytes) -> Document:
