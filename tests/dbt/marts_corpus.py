@@ -83,3 +83,43 @@ def planted_outcomes() -> list[ParseOutcome]:
 # region_year t3_granted_total for 2022 (汇总 excluded): county 西夏区 = A 7 + B 3 + C 2 = 12 (not 12 + 12);
 # city 银川市 = 12 + E 4 = 16; province 宁夏 = 16 + F 7 = 23.
 EXPECTED_GRANTED_2022 = {("county", "640105"): 12, ("city", "640100"): 16, ("province", "640000"): 23}
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# A generated corpus (xxgk.synth): rendered report files with their ground truth, parsed by the real parser during
+# `xxgk build`. No defects except one planted carry-over break (the last year of the first multi-year chain).
+# ------------------------------------------------------------------------------------------------------------------
+SYNTH_LEVELS = {  # synth level → (dim_agency.agency_level, parent_level)
+    "province": ("province", None), "province_dept": ("department", "province"),
+    "prefecture": ("prefecture_city", None), "prefecture_dept": ("department", "prefecture_city"),
+    "county": ("county", None), "county_dept": ("department", "county"), "township": ("township", None),
+}
+
+
+def synth_items(n: int = 18, seed: int = 11, years: tuple[int, ...] = (2020, 2021, 2022)) -> list[tuple[str, bytes, dict]]:
+    """(file name, bytes, truth) for ``n`` reports of agencies over ``years`` (2020 uses the 2019 layout)."""
+    import hashlib
+    import random
+
+    from xxgk.schema.keys import TABLE3_PART_COLS
+    from xxgk.synth import build_report, render, truth_dict
+    from xxgk.synth.corpus import plan_corpus
+
+    out: list[tuple[str, bytes, dict]] = []
+    broken = False
+    for chain in plan_corpus(n, seed=seed, years=years):
+        rng = random.Random(chain.seed)
+        carried, previous_t2 = None, None
+        for offset, year in enumerate(chain.years):
+            kinds: tuple[str, ...] = ()
+            if not broken and offset == len(chain.years) - 1 and offset > 0:
+                kinds, broken = ("carry_over_break",), True
+            report = build_report(rng, chain.agency, year, defect_kinds=kinds, carried_over=carried,
+                                  previous_table2=previous_t2)
+            carried = {c: int(report.intended.table3["carried_forward"][c] or 0) for c in TABLE3_PART_COLS}
+            previous_t2 = report.intended.table2
+            data = render(report)
+            ext = "html" if report.style.serialization.startswith("html") else "txt"
+            name = f"synth_{chain.first_index + offset:04d}_{hashlib.sha1(data).hexdigest()[:12]}.{ext}"
+            out.append((name, data, truth_dict(report, file=name)))
+    return out

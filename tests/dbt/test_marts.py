@@ -20,12 +20,14 @@ from marts_corpus import (
     PROVINCE_DEPT,
     STREET,
     SUMMARY,
+    SYNTH_LEVELS,
     planted_outcomes,
+    synth_items,
 )
 
 from xxgk.cli import main
 from xxgk.ingest import ingest
-from xxgk.schema.keys import TABLE3_COLS, TABLE3_ROWS
+from xxgk.schema.keys import TABLE2_KEYS, TABLE3_COLS, TABLE3_ROWS, TABLE4_KEYS
 from xxgk.staging.agencies import normalize_name
 from xxgk.staging.stage import stage_outcomes
 from xxgk.storage import LocalStore
@@ -35,10 +37,19 @@ SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    lake = tmp_path_factory.mktemp("marts") / "lake"
+def synth() -> list[tuple[str, bytes, dict]]:
+    return synth_items()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, synth: list[tuple[str, bytes, dict]]) -> dict[str, object]:
+    root = tmp_path_factory.mktemp("marts")
+    lake, files = root / "lake", root / "synth"
+    files.mkdir()
+    for name, data, _ in synth:
+        (files / name).write_bytes(data)
     store = LocalStore(lake)
-    ingest([str(p) for p in sorted(SAMPLES.glob("*.txt"))], store)
+    ingest([str(p) for p in sorted(SAMPLES.glob("*.txt"))] + [str(files)], store)
     assert stage_outcomes(store, planted_outcomes(), "1").n_quarantined == 0
     code = main(["build", "--lake", str(lake), "--json"])
     assert code == 0
@@ -80,7 +91,8 @@ def test_agency_years_are_the_current_reports_of_named_agencies(db: duckdb.DuckD
                (OTHER_COUNTY, 2022), (PROVINCE_DEPT, 2022)}
     seeds = {("乌恰县乌恰镇人民政府", 2024), ("霍邱县扈胡镇人民政府", 2023), ("伊川县半坡镇人民政府", 2024),
              ("西夏区人民政府办公室", 2024), ("托里县人民政府", 2021)}
-    assert set(rows) == planted | seeds and len(rows) == len(planted | seeds)
+    synth = {(normalize_name(t["agency"]), t["year"]) for _, _, t in synth_items()}
+    assert set(rows) == planted | seeds | synth and len(rows) == len(planted | seeds | synth)
 
 
 def test_seed_values_reach_the_wide_mart(db: duckdb.DuckDBPyConnection) -> None:
@@ -198,8 +210,9 @@ def test_panel_flags_the_planted_carry_over_and_stock_breaks(db: duckdb.DuckDBPy
     assert panel(STREET, 2022, "prior_t2_normative_valid", "normative_valid_expected", "normative_valid_gap",
                  "has_stock_break") == (5, 5, 2, True)
     assert panel(DEPT, 2022, "has_carry_over_break", "has_stock_break") == (False, False)
-    breaks = db.execute("select agency_name, report_year from marts.agency_panel where has_carry_over_break "
-                        "or has_stock_break order by 1").fetchall()
+    planted = [normalize_name(a) for a in (COUNTY, DEPT, STREET, SUMMARY, OTHER_COUNTY, PROVINCE_DEPT)]
+    breaks = db.execute("select agency_name, report_year from marts.agency_panel where (has_carry_over_break "
+                        "or has_stock_break) and agency_name in (?, ?, ?, ?, ?, ?)", planted).fetchall()
     assert sorted(breaks) == sorted([(normalize_name(COUNTY), 2022), (STREET, 2022)])
 
 
@@ -207,3 +220,42 @@ def test_staging_keeps_what_the_marts_leave_out(db: duckdb.DuckDBPyConnection) -
     statuses = dict(db.execute("select parse_status, count(*) from staging.stg_xxgk__reports group by 1").fetchall())
     assert statuses.get("failed") == 1
     assert one(db, "select count(*) from staging.stg_xxgk__reports where agency_name is null")[0] == 1
+
+
+def test_generated_reports_reach_the_wide_mart_exactly_as_published(db: duckdb.DuckDBPyConnection,
+                                                                     synth: list[tuple[str, bytes, dict]]) -> None:
+    cols = ([f"t2_{k}" for k in TABLE2_KEYS] + [f"t3_{r}_{c}" for r in TABLE3_ROWS for c in TABLE3_COLS]
+            + [f"t4_{k}" for k in TABLE4_KEYS])
+    for _, _, truth in synth:
+        expected = ([truth["table2"].get(k) for k in TABLE2_KEYS]
+                    + [truth["table3"][r][c] for r in TABLE3_ROWS for c in TABLE3_COLS]
+                    + [truth["table4"][k] for k in TABLE4_KEYS])
+        got = ay(db, truth["agency"], truth["year"], "format_version", *cols)
+        assert got[0] == truth["format_version"]
+        diff = [(c, e, g) for c, e, g in zip(cols, expected, got[1:], strict=True) if e != g]
+        assert diff == [], (truth["file"], diff[:5])
+
+
+def test_generated_carry_over_break_is_flagged_and_nothing_else(db: duckdb.DuckDBPyConnection,
+                                                                synth: list[tuple[str, bytes, dict]]) -> None:
+    planted = {(normalize_name(t["agency"]), t["year"]) for _, _, t in synth
+               if any(d["kind"] == "carry_over_break" for d in t["defects"])}
+    assert len(planted) == 1
+    names = sorted({normalize_name(t["agency"]) for _, _, t in synth})
+    flagged = db.execute(
+        "select agency_name, report_year from marts.agency_panel where has_carry_over_break and agency_name in "
+        f"({', '.join('?' for _ in names)})", names).fetchall()
+    assert set(flagged) == planted
+    with_prior = one(db, "select count(*) from marts.agency_panel where has_prior_year and agency_name in "
+                         f"({', '.join('?' for _ in names)})", *names)[0]
+    assert with_prior == sum(1 for _, _, t in synth) - len(names)
+
+
+def test_generated_agencies_resolve_to_their_level_and_region(db: duckdb.DuckDBPyConnection,
+                                                              synth: list[tuple[str, bytes, dict]]) -> None:
+    for _, _, truth in synth:
+        got = one(db, "select agency_level, parent_level, province_name, report_scope from marts.dim_agency "
+                      "where agency_name = ?", normalize_name(truth["agency"]))
+        assert got[:2] == SYNTH_LEVELS[truth["level"]], truth["agency"]
+        assert got[2] == truth["region"]["province"], truth["agency"]
+        assert got[3] == ("consolidated" if truth["is_summary"] else "unstated")
