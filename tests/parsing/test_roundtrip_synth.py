@@ -117,8 +117,9 @@ def test_single_lost_cell_is_placed_by_the_identities() -> None:
     while checked < 10:
         report = random_report(rng, defects=("lost_column",), serialization=rng.choice(EXACT_SERIALIZATIONS))
         defect = report.defects[0]
-        if defect.detail["mode"] != "row":
-            continue
+        row = defect.cells[0].split(".")[1]
+        if defect.detail["mode"] != "row" or not report.intended.table3[row]["total"]:
+            continue  # an all-zero row reads the same wherever the lost cell was
         checked += 1
         truth, parsed = truth_dict(report), _parse(report)
         assert _diff(_effective(truth), _effective(parsed)) == []

@@ -45,6 +45,9 @@ def run(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         print(f"xxgk synth: --out {args.out} exists and is not a folder", file=sys.stderr)
         return 2
+    if args.out.is_dir() and any(args.out.iterdir()):
+        print(f"xxgk synth: note: {args.out} is not empty; files with the same names are overwritten, others are "
+              "left as they are (truth.jsonl lists only this run's files)", file=sys.stderr)
     started = time.perf_counter()
     jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
     stats = write_corpus(args.out, args.n, seed=args.seed, years=years, defect_rate=args.defect_rate,

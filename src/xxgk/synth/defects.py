@@ -23,7 +23,7 @@ from xxgk.schema.keys import (
     TABLE4_LEAVES,
     cell_id,
 )
-from xxgk.synth.model import Defect, Table2, Table3, Table4, Values, broken_identities, derive_cells
+from xxgk.synth.model import Defect, Table2, Table3, Table4, Values, broken_identities
 from xxgk.synth.style import SPAM_FOOTERS, SPAM_PHRASES
 
 # Kinds of defect and how often each is picked when a report is chosen to be defective.
@@ -164,28 +164,27 @@ def plant_lost_column(rng: random.Random, fv: str, t3: Table3, t4: Table4, statu
 def count_lost_placements(t3: Table3, t4: Table4, lost: dict[str, str], fv: str) -> int:
     """How many different sets of numbers the visible values allow, trying every position for the lost cell.
 
-    The same position is tried in every affected row (a lost column); a placement counts when the identities and
-    non-negativity then hold. More than one means the source cannot tell (format-spec §7, seed 002).
+    The same position is tried in every affected row (a lost column); the lost cell is then forced by I2, and the
+    placement counts when non-negativity and all identities hold. More than one means the numbers alone cannot
+    tell (format-spec §7, seed 002).
     """
-    skip = frozenset(cell_id("table3", r, c) for r in TABLE3_ROWS_NOT_IN_LAYOUT[fv] for c in TABLE3_COLS)
+    parts = TABLE3_PART_COLS
     outcomes: set[tuple] = set()
     for q in range(len(TABLE3_COLS)):
         trial = {r: dict(cols) for r, cols in t3.items()}
+        feasible = True
         for row, col in lost.items():
             visible = [t3[row][c] for c in TABLE3_COLS if c != col]
-            trial[row] = dict(zip(TABLE3_COLS, visible[:q] + [None] + visible[q:], strict=True))
-        values = Values({}, trial, dict(t4))
-        derived = derive_cells(values, fv, skip)
-        if any(v < 0 for v in derived.values()):
-            continue
-        for cid, v in derived.items():
-            _, r, c = cid.split(".")
-            trial[r][c] = v
-        if any(trial[r][c] is None for r in lost for c in TABLE3_COLS):
-            continue
-        if broken_identities(Values({}, trial, dict(t4)), fv):
-            continue
-        outcomes.add(tuple(tuple(trial[r][c] for c in TABLE3_COLS) for r in TABLE3_ROWS))
+            filled = dict(zip(TABLE3_COLS, visible[:q] + [None] + visible[q:], strict=True))
+            missing = TABLE3_COLS[q]
+            others = sum(int(filled[c] or 0) for c in parts if c != missing)
+            filled[missing] = others if missing == "total" else int(filled["total"] or 0) - others
+            if filled[missing] < 0:
+                feasible = False
+                break
+            trial[row] = filled
+        if feasible and not broken_identities(Values({}, trial, dict(t4)), fv):
+            outcomes.add(tuple(tuple(trial[r][c] for c in TABLE3_COLS) for r in TABLE3_ROWS))
     return len(outcomes)
 
 

@@ -206,6 +206,8 @@ def _paren(text: str, style: Style) -> str:
 def _split_header(label: str, style: Style) -> str:
     if style.t2_header_split and label.startswith("本年"):
         return "本年\n" + label[2:]
+    if style.t2_valid_note and label == "现行有效件数":
+        return fold_punct("现行有效件数（历史累计）", style)
     return label
 
 

@@ -353,7 +353,9 @@ def render_html(report: Report) -> str:
     blocks = blocks_of(report)
     title_block = next((b.text for b in blocks if b.kind == "title"), None)
     head_title = _esc(title_block or report.agency.name)
-    if style.meta_charset:
+    if style.meta_charset and report.seed % 3 == 0:
+        meta = f'<meta charset="{style.meta_charset}">'
+    elif style.meta_charset:
         meta = f'<meta http-equiv="Content-Type" content="text/html; charset={style.meta_charset}">'
     else:
         meta = ""

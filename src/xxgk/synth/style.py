@@ -89,6 +89,7 @@ class Style:
     t3_hidden_headers: tuple[str, ...] = ()  # table 三 column labels missing from the header (seed 004)
     t2_legacy_normative: bool = False  # 规范性文件 instead of 行政规范性文件
     t2_header_split: bool = False  # 「本年 / 制发件数」
+    t2_valid_note: bool = False  # 「现行有效件数(历史累计)」 (Wuhan 汉阳区 2022)
     t4_truncated_leaves: bool = False  # 「结果」「其他」「尚未」 (seed 003)
     title_mode: str = "full"  # full | no_niandu | none | spaced
     headings: tuple[tuple[str, str], ...] = ()  # (section id, heading text) overrides
@@ -161,6 +162,7 @@ def choose_style(rng: random.Random, *, serialization: str | None = None, varian
         t3_hidden_headers=hidden,
         t2_legacy_normative=rng.random() < 0.1,
         t2_header_split=rng.random() < 0.1,
+        t2_valid_note=rng.random() < 0.04,
         t4_truncated_leaves=rng.random() < 0.06,
         heading_indent="\u00a0" * 4 if rng.random() < 0.05 else "",
     )
