@@ -35,6 +35,8 @@ def test_identities_hold_unless_a_break_was_planted() -> None:
         if planted:
             seen_breaks += 1
             assert planted[0].rule in broken
+            names = planted[0].detail["identities"]
+            assert names and {n.split(".")[0] for n in names} == broken
         else:
             assert broken == set(), report.defects
     assert seen_breaks > 10

@@ -24,7 +24,15 @@ from xxgk.schema.keys import (
     cell_id,
 )
 from xxgk.synth import defects as D
-from xxgk.synth.model import RULE_LEVELS, Defect, Report, Values, derive_cells, generate_values
+from xxgk.synth.model import (
+    RULE_LEVELS,
+    Defect,
+    Report,
+    Values,
+    broken_identities,
+    derive_cells,
+    generate_values,
+)
 from xxgk.synth.population import LEVELS, Agency, make_agency
 from xxgk.synth.style import SERIALIZATIONS, Style, choose_style
 from xxgk.synth.text import (
@@ -116,6 +124,10 @@ def build_report(
             planted.append(D.plant_fee_magnitude(rng, t2, intended.table2))
         elif kind == "spam":
             planted.append(D.plant_spam(rng, sections))
+    if any(d.kind == "identity_break" for d in planted):
+        broken = list(broken_identities(published, fv))
+        planted = [Defect(d.kind, d.rule, d.cells, {**d.detail, "identities": broken})
+                   if d.kind == "identity_break" else d for d in planted]
     if any(d.kind == "missing_table" and d.detail.get("stray_label") for d in planted):
         paras = sections["overview"].split("\n")
         paras.insert(len(paras) - 1, STRAY_LABEL)
