@@ -26,12 +26,21 @@ def test_ruled_tables_keep_merged_cells_vertical_headers_and_page_breaks(pdf_fil
 
 
 def test_borderless_table_is_read_from_text_positions() -> None:
+    """No ruling lines, narrow columns: labels wrap over many lines and rows break over pages."""
+    from binary_fixtures import report_text
+
+    from xxgk.parsing.report import parse_bytes
+
     report = random_report(5)
     blocks = official_blocks(report)
     for block in blocks:
         if isinstance(block, Table):
             block.borders = False
-    document = read_pdf(docx_to_pdf(to_docx(blocks)))
+    pdf = docx_to_pdf(to_docx(blocks, page_break_in_tables=True))
+    parsed, original = parse_bytes(pdf).to_json_dict(), parse_bytes(report_text(report).encode()).to_json_dict()
+    for key in ("table2", "table3", "table4", "derived", "agency", "year"):
+        assert parsed[key] == original[key], key
+    document = read_pdf(pdf)
     cells = _cells(document)
     assert report.table4 in cells
     assert ["一、本年新收政府信息公开申请数量", *report.table3["new_received"]] in cells

@@ -59,6 +59,8 @@ _PAGE_NUMBER = re.compile(
 )
 _NUMBERING_START = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[)）]|\d{1,2}[.、．](?!\d))")
 _NUMERIC = re.compile(r"^[-+]?\d[\d,，.]*%?$")
+# a line opening a section or a table caption (一、… / 第二十条第（六）项) never continues a table row over a page break
+_CAPTION_START = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十]+条)")
 _STREAM = re.compile(rb"stream\r?\n")
 _CJK_CHAR = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 
@@ -241,15 +243,42 @@ def _read_page(page, number: int) -> PageContent | None:  # type: ignore[no-unty
 
 def assemble(pages: Sequence[PageContent]) -> tuple[list[str], list[Row]]:
     """All pages in reading order: furniture dropped, ruled tables and text-position tables as grid rows, prose
-    through the text reader."""
+    through the text reader. Text lines are one stream across pages, so a text-position table (or a label wrapped
+    over a page break) continues on the next page."""
     page_lines = {p.number: cluster_lines(p.words, p.number) for p in pages}
     furniture = _furniture(pages, page_lines)
+    ocr_pages = {p.number for p in pages if p.ocr}
+    right_margins: dict[int, float] = {}
+    stream: list[tuple[int, bool, GridTable | Line]] = []  # (page, first on its page, element)
+    for page in pages:
+        kept = [ln for ln in page_lines[page.number] if id(ln) not in furniture]
+        right_margins[page.number] = max((ln.x1 for ln in kept), default=0.0)
+        elements: list[tuple[float, int, GridTable | Line]] = [(t.top, 0, t) for t in page.tables]
+        elements += [(ln.top, 1, ln) for ln in kept]
+        elements.sort(key=lambda e: (e[0], e[1]))
+        stream += [(page.number, k == 0, e[2]) for k, e in enumerate(elements)]
+
+    items: list[tuple[int, bool, GridTable | Line | list[list[Line]]]] = []
+    run: list[Line] = []
+    for page_number, first, element in [*stream, (0, False, None)]:  # type: ignore[list-item]
+        if isinstance(element, Line):
+            run.append(element)
+            continue
+        if run:
+            items += [(_first_line(b).page, False, b) for b in _text_blocks(run)]
+            run = []
+        if element is not None:
+            items.append((page_number, first, element))
+
     lines: list[str] = []
     rows: list[Row] = []
     prose: list[tuple[str, str]] = []
     table_count = 0
     last_grid_row: tuple[Cell, ...] | None = None
     last_prose: Line | None = None
+
+    def prefix(page_number: int) -> str:
+        return f"{'ocr page' if page_number in ocr_pages else 'page'} {page_number}"
 
     def flush_prose() -> None:
         if prose:
@@ -259,48 +288,48 @@ def assemble(pages: Sequence[PageContent]) -> tuple[list[str], list[Row]]:
             rows.extend(rows_from_text_block(list(prose), media_type="pdf"))
             prose.clear()
 
-    for page in pages:
-        prefix = "ocr page" if page.ocr else "page"
-        kept = [ln for ln in page_lines[page.number] if id(ln) not in furniture]
-        right_margin = max((ln.x1 for ln in kept), default=0.0)
-        items: list[tuple[float, int, object]] = [(t.top, 0, t) for t in page.tables]
-        for block in _text_blocks(kept):
-            items.append((block[0][0].top if isinstance(block, list) else block.top, 1, block))
-        items.sort(key=lambda item: (item[0], item[1]))
-        for position, (_, _, item) in enumerate(items):
-            if isinstance(item, GridTable):
-                flush_prose()
-                table_count += 1
-                grid = _grid_rows(item.rows, f"{prefix} {page.number} table {table_count}")
-                if position == 0 and last_grid_row is not None and grid and _continues_row(last_grid_row, grid[0]):
-                    # a row Word let break across the page: its second half joins the first
-                    merged = _merge_rows(last_grid_row, grid.pop(0))
-                    rows[-1] = Row(tuple(merged), rows[-1].loc, True)
-                    lines[-1] = row_text(merged)
-                for r, cells in enumerate(grid, 1):
-                    rows.append(Row(tuple(cells), f"{prefix} {page.number} table {table_count} row {r}", True))
-                    lines.append(row_text(cells))
-                last_grid_row = rows[-1].cells if grid or rows else None
-                continue
-            last_grid_row = None
-            if isinstance(item, list):  # a text-position table: list of merged rows
-                flush_prose()
-                table_count += 1
-                for r, cells in enumerate(_position_rows(item, f"{prefix} {page.number} table {table_count}"), 1):
-                    rows.append(Row(tuple(cells), f"{prefix} {page.number} table {table_count} row {r}", True))
-                    lines.append(row_text(cells))
-            else:
-                assert isinstance(item, Line)
-                if prose and last_prose is not None and _continues_paragraph(last_prose, item, right_margin):
-                    prose[-1] = (_join_wrapped(prose[-1][0], item.text), prose[-1][1])
-                else:
-                    prose.append((item.text, f"{prefix} {page.number} line {int(item.top)}"))
-                last_prose = item
-                continue
+    for page_number, first, item in items:
+        if isinstance(item, GridTable):
+            flush_prose()
+            table_count += 1
+            loc = f"{prefix(page_number)} table {table_count}"
+            grid = _grid_rows(item.rows, loc)
+            if first and last_grid_row is not None and grid and _continues_row(last_grid_row, grid[0]):
+                # a row Word let break across the page: its second half joins the first
+                merged = _merge_rows(last_grid_row, grid.pop(0))
+                rows[-1] = Row(tuple(merged), rows[-1].loc, True)
+                lines[-1] = row_text(merged)
+            for r, cells in enumerate(grid, 1):
+                rows.append(Row(tuple(cells), f"{loc} row {r}", True))
+                lines.append(row_text(cells))
+            last_grid_row = rows[-1].cells if rows else None
             last_prose = None
+            continue
+        last_grid_row = None
+        if isinstance(item, list):  # a text-position table: its rows, each a list of lines
+            flush_prose()
+            table_count += 1
+            for r, (row_lines, cells) in enumerate(zip(item, _position_rows(item, ""), strict=True), 1):
+                loc = f"{prefix(row_lines[0].page)} table {table_count} row {r}"
+                cells = [Cell(c.text, f"{loc} col {k}") for k, c in enumerate(cells, 1)]
+                rows.append(Row(tuple(cells), loc, True))
+                lines.append(row_text(cells))
+            last_prose = None
+            continue
+        assert isinstance(item, Line)
+        if prose and last_prose is not None and _continues_paragraph(last_prose, item,
+                                                                     right_margins[last_prose.page]):
+            prose[-1] = (_join_wrapped(prose[-1][0], item.text), prose[-1][1])
+        else:
+            prose.append((item.text, f"{prefix(item.page)} line {int(item.top)}"))
+        last_prose = item
     flush_prose()
     check_size(len(rows), sum(len(r.cells) for r in rows), "PDF")
     return lines, rows
+
+
+def _first_line(block: Line | list[list[Line]]) -> Line:
+    return block[0][0] if isinstance(block, list) else block
 
 
 def _continues_paragraph(previous: Line, line: Line, right_margin: float) -> bool:
@@ -446,11 +475,20 @@ def _text_blocks(lines: list[Line]) -> list[Line | list[list[Line]]]:
         height = lines[anchors[-1]].bottom - lines[anchors[-1]].top
         run = [lines[a] for a in anchors]
         while (end < len(lines) and len(lines[end].segments) < 2 and _is_fragment(lines[end], run)
-               and lines[end].top - lines[end - 1].top <= ROW_STEP_EM * height):
+               and (lines[end].top - lines[end - 1].top <= ROW_STEP_EM * height if lines[end].page == lines[
+                   end - 1].page else not _CAPTION_START.match(lines[end].text))):
             end += 1  # the wrapped tail of the last row's label
         out.append(_bands(lines[anchors[0]: end]))
         i = end
     return out
+
+
+def _is_label_fragment(line: Line, region: Sequence[Line]) -> bool:
+    """A line holding only label text inside the label columns of a table (no number, not a caption)."""
+    anchors = [ln for ln in region if len(ln.segments) >= 2 and _has_number(ln)]
+    if not anchors or _has_number(line) or _CAPTION_START.match(line.text):
+        return False
+    return line.x1 <= max(a.segments[-1].x0 for a in anchors)
 
 
 def _has_number(line: Line) -> bool:
@@ -463,7 +501,12 @@ def _bands(region: list[Line]) -> list[list[Line]]:
     height = statistics.median(line.bottom - line.top for line in region)
     groups: list[list[Line]] = [[region[0]]]
     for previous, line in zip(region, region[1:], strict=False):
-        if line.top - previous.top > ROW_STEP_EM * height:
+        if line.page != previous.page:
+            # label fragments at the top of a page end the row above (a row broken over the page)
+            new_row = not _is_label_fragment(line, region)
+        else:
+            new_row = line.top - previous.top > ROW_STEP_EM * height
+        if new_row:
             groups.append([line])
         else:
             groups[-1].append(line)
@@ -524,7 +567,7 @@ def _fold_vertical_headers(lines: list[Line]) -> list[Line]:
         j = i + 1
         pitch = lines[i].bottom - lines[i].top
         while j < len(lines) and (_is_vertical_line(lines[j]) or _continues_column(lines[j], lines[i:j])) and (
-            lines[j].top - lines[j - 1].bottom <= pitch
+            lines[j].page == lines[j - 1].page and lines[j].top - lines[j - 1].bottom <= pitch
         ):
             j += 1
         if j - i < 2:
@@ -569,7 +612,7 @@ def _position_rows(table: list[list[Line]], loc: str) -> list[list[Cell]]:
     out: list[list[Cell]] = []
     for r, row_lines in enumerate(table, 1):
         anchor = max(row_lines, key=lambda ln: (_has_number(ln), len(ln.segments)))
-        parts: list[list[tuple[float, str]]] = [[(anchor.top, s.text)] for s in anchor.segments]
+        parts: list[list[tuple[int, float, str]]] = [[(anchor.page, anchor.top, s.text)] for s in anchor.segments]
         boxes = [(s.x0, s.x1) for s in anchor.segments]
         for line in row_lines:
             if line is anchor:
@@ -579,10 +622,10 @@ def _position_rows(table: list[list[Line]], loc: str) -> list[list[Cell]]:
                 if hit is None:
                     position = sum(1 for x0, _ in boxes if x0 < seg.x0)
                     boxes.insert(position, (seg.x0, seg.x1))
-                    parts.insert(position, [(line.top, seg.text)])
+                    parts.insert(position, [(line.page, line.top, seg.text)])
                 else:
-                    parts[hit].append((line.top, seg.text))
-        texts = [join_cell_lines("\n".join(text for _, text in sorted(p))) for p in parts]
+                    parts[hit].append((line.page, line.top, seg.text))
+        texts = [join_cell_lines("\n".join(text for _, _, text in sorted(p))) for p in parts]
         out.append([Cell(text, f"{loc} row {r} col {c}") for c, text in enumerate(texts, 1)])
     return out
 
