@@ -149,7 +149,7 @@ publish(LocalStore({lake!r}), staging=frames, warehouse=pb.warehouse(frames), re
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("step", ["file:marts/quality_results.parquet", "file:xxgk.duckdb", "pointer"])
+@pytest.mark.parametrize("step", ["file:xxgk.duckdb", "pointer"])
 def test_killed_publication_leaves_previous_release_and_a_rerun_completes(local_lake: LocalStore,
                                                                          step: str) -> None:
     frames = pb.staging(pb.population())
@@ -171,3 +171,42 @@ def test_killed_publication_leaves_previous_release_and_a_rerun_completes(local_
     assert not local_lake.exists(LOCK_KEY)
     if step != "pointer":
         assert not any(local_lake.list_keys("releases/r2/"))
+
+
+def test_a_failed_run_alerts_and_keeps_the_previous_release(local_lake: LocalStore) -> None:
+    frames = pb.staging(pb.population(with_defects=False))
+    publish(local_lake, staging=frames, warehouse=pb.warehouse(frames), release_id="r1", thresholds=THRESHOLDS,
+            alert_config=NO_ALERTS)
+    handler = type("H", (_Hook,), {"bodies": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def broken_gate(frame, results, run_id):
+        raise RuntimeError("expectation store unavailable")
+
+    try:
+        alerts = load_alert_config({"XXGK_ALERT_WECOM_URL": f"http://127.0.0.1:{server.server_address[1]}/w?key=k"})
+        with pytest.raises(RuntimeError, match="expectation store unavailable"):
+            publish(local_lake, staging=frames, warehouse=pb.warehouse(frames), gate=broken_gate, release_id="r2",
+                    run_id="run-broken", thresholds=THRESHOLDS, alert_config=alerts)
+    finally:
+        server.shutdown()
+        server.server_close()
+    (body,) = handler.bodies
+    assert "run-broken FAILED" in body["markdown"]["content"]
+    assert "expectation store unavailable" in body["markdown"]["content"]
+    assert read_current(local_lake) == "r1" and not local_lake.exists(LOCK_KEY)
+
+
+def test_publish_to_s3(s3_bucket: str) -> None:
+    from xxgk.storage import open_lake
+
+    store = open_lake(f"s3://{s3_bucket}/lake")
+    frames = pb.staging(pb.population())
+    outcome = publish(store, staging=frames, warehouse=pb.warehouse(frames), release_id="s1", thresholds=THRESHOLDS,
+                      alert_config=NO_ALERTS)
+    assert outcome.reports_quarantined == 1
+    assert read_current(store) == "s1" and is_complete(store, "s1")
+    assert outcome.report_uri == f"s3://{s3_bucket}/lake/releases/s1/quality_report.html"
+    ay = pd.read_parquet(io.BytesIO(store.get_bytes("releases/s1/marts/agency_year.parquet")))
+    assert pb.BAD_AGENCY not in set(ay["agency_name"])
