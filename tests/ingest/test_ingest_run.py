@@ -222,3 +222,26 @@ def test_lake_write_failure_stops_the_run_with_a_clear_error(tmp_path: Path, fas
     (tmp_path / "r.txt").write_text("报告")
     with pytest.raises(StorageError, match="cannot write"):
         ingest([str(tmp_path / "r.txt")], LocalStore(blocker), options=fast_options)
+
+
+def test_an_interrupted_run_records_what_it_finished(tmp_path: Path, local_lake: LocalStore) -> None:
+    from xxgk.storage.paths import MANIFEST_PREFIX
+
+    for i in range(6):
+        (tmp_path / f"r{i}.txt").write_text(f"报告 {i}", encoding="utf-8")
+    seen: list[str] = []
+
+    def stop_after_three(row: object) -> None:
+        seen.append(row.source)  # type: ignore[attr-defined]
+        if len(seen) == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest([str(tmp_path / "*.txt")], local_lake, options=IngestOptions(io_concurrency=1), run_id="r-stopped",
+               on_row=stop_after_three)
+    assert list(local_lake.list_keys(MANIFEST_PREFIX)) == [f"{MANIFEST_PREFIX}r-stopped.parquet"]
+    manifest = read_manifest(local_lake)
+    assert sorted(manifest["source"]) == sorted(seen) and (manifest["status"] == "new").all()
+    assert all(local_lake.exists(raw_key(s)) for s in manifest["sha256"])
+    rerun = ingest([str(tmp_path / "*.txt")], local_lake)
+    assert (rerun.summary.counts["unchanged"], rerun.summary.counts["new"]) == (3, 3)

@@ -173,13 +173,35 @@ def ingest(
     if on_planned:
         on_planned(len(entries))
     previous = previous_versions(store)
-    rows = ingest_entries(entries, store, run_id=run_id, previous=previous, options=options,
-                          on_row=on_row, on_more=on_planned)
+    done: list[ManifestRow] = []
+
+    def collect(row: ManifestRow) -> None:
+        done.append(row)
+        if on_row:
+            on_row(row)
+
+    try:
+        rows = ingest_entries(entries, store, run_id=run_id, previous=previous, options=options,
+                              on_row=collect, on_more=on_planned)
+    except BaseException:  # interrupted (Ctrl-C) or the lake failed: keep a record of what was stored
+        _write_partial_manifest(store, run_id, done)
+        raise
     key = write_manifest(store, run_id, rows) if rows else None
     summary = summarize(rows, run_id, key)
     for line in summary.lines():
         logger.info("%s", line)
     return IngestResult(summary=summary, rows=tuple(rows))
+
+
+def _write_partial_manifest(store: ObjectStore, run_id: str, rows: list[ManifestRow]) -> None:
+    if not rows:
+        return
+    try:
+        key = write_manifest(store, run_id, rows)
+    except Exception as exc:
+        logger.error("run %s stopped; its %d finished rows could not be recorded either: %s", run_id, len(rows), exc)
+    else:
+        logger.warning("run %s stopped; the %d entries finished so far are recorded in %s", run_id, len(rows), key)
 
 
 def ingest_entries(
