@@ -140,15 +140,21 @@ def generate_corpus(n: int, *, seed: int = 0, years: Sequence[int] = (2022, 2023
         yield from build_chain(chain, defect_rate)
 
 
-def _write_chains(args: tuple[str, list[Chain], float]) -> list[str]:
-    """Worker: build and write a batch of chains; return their truth lines in order."""
+_Summary = tuple[str, int, str, str, int, str, tuple[str, ...]]  # truth line, size, ser, level, year, agency, kinds
+
+
+def _write_chains(args: tuple[str, list[Chain], float]) -> list[_Summary]:
+    """Worker: build and write a batch of chains; return their truth lines (with a summary) in order."""
     out_dir, chains, defect_rate = Path(args[0]), args[1], args[2]
-    lines = []
+    out: list[_Summary] = []
     for chain in chains:
         for item in build_chain(chain, defect_rate):
             (out_dir / item.file_name).write_bytes(item.data)
-            lines.append(json.dumps(item.truth, ensure_ascii=False, separators=(",", ":")))
-    return lines
+            t = item.truth
+            level = ("summary_" if t["is_summary"] else "") + t["level"]
+            out.append((json.dumps(t, ensure_ascii=False, separators=(",", ":")), len(item.data), t["serialization"],
+                        level, t["year"], t["agency"], tuple(d["kind"] for d in t["defects"])))
+    return out
 
 
 def write_corpus(out_dir: Path, n: int, *, seed: int = 0, years: Sequence[int] = (2022, 2023, 2024),
@@ -167,26 +173,23 @@ def write_corpus(out_dir: Path, n: int, *, seed: int = 0, years: Sequence[int] =
         from concurrent.futures import ProcessPoolExecutor
 
         pool = ProcessPoolExecutor(max_workers=jobs)
-        results: Iterator[list[str]] = pool.map(_write_chains, tasks)
+        results: Iterator[list[_Summary]] = pool.map(_write_chains, tasks)
     else:
         pool = None
         results = map(_write_chains, tasks)
     try:
         with (out_dir / "truth.jsonl").open("w", encoding="utf-8") as truth_file:
-            for lines in results:
-                for line in lines:
+            for batch in results:
+                for line, size, serialization, level, year, agency, kinds in batch:
                     truth_file.write(line + "\n")
-                    t = json.loads(line)
                     stats.reports += 1
-                    stats.bytes_written += (out_dir / t["file"]).stat().st_size
-                    stats.by_serialization[t["serialization"]] += 1
-                    stats.by_level[("summary_" if t["is_summary"] else "") + t["level"]] += 1
-                    stats.by_year[t["year"]] += 1
-                    agencies.add(t["agency"])
-                    if t["defects"]:
-                        stats.defective += 1
-                    for d in t["defects"]:
-                        stats.by_defect[d["kind"]] += 1
+                    stats.bytes_written += size
+                    stats.by_serialization[serialization] += 1
+                    stats.by_level[level] += 1
+                    stats.by_year[year] += 1
+                    agencies.add(agency)
+                    stats.defective += bool(kinds)
+                    stats.by_defect.update(kinds)
     finally:
         if pool is not None:
             pool.shutdown()

@@ -249,6 +249,9 @@ def render_text(report: Report) -> str:
 _WORD_TD = ("border:solid windowtext 1.0pt;mso-border-alt:solid windowtext .5pt;padding:0cm 5.4pt 0cm 5.4pt;"
             "mso-border-top-alt:solid windowtext .5pt")
 _WORD_SPAN = "font-size:10.5pt;font-family:宋体;mso-ascii-font-family:Calibri;mso-hansi-font-family:Calibri"
+_WORD_TD_OPEN = f"<td valign=center style='{_WORD_TD}'"
+_WORD_CELL_OPEN = f"<p class=MsoNormal align=center style='text-align:center'><span style='{_WORD_SPAN}'>"
+_WORD_CELL_CLOSE = "<span lang=EN-US><o:p></o:p></span></span></p></td>"
 _WORD_P = "text-indent:32.0pt;mso-char-indent-count:2.0;line-height:28.0pt;mso-line-height-rule:exactly"
 
 
@@ -268,9 +271,7 @@ def _td(cell: GridCell, style: Style) -> str:
     if not text and (style.nbsp_cells or style.word_markup):
         text = "&nbsp;"
     if style.word_markup:
-        inner = (f"<p class=MsoNormal align=center style='text-align:center'><span style='{_WORD_SPAN}'>{text}"
-                 "<span lang=EN-US><o:p></o:p></span></span></p>")
-        return f"<td valign=center style='{_WORD_TD}'{attrs}>{inner}</td>"
+        return f"{_WORD_TD_OPEN}{attrs}>{_WORD_CELL_OPEN}{text}{_WORD_CELL_CLOSE}"
     return f"<td{attrs}>{text}</td>"
 
 
