@@ -139,7 +139,8 @@ class _Handler(BaseHTTPRequestHandler):
         answer = upstream.getresponse()
         data = answer.read()
         upstream.close()
-        what = "reset_after" if fault and fault.kind == "reset_after" and method != "HEAD" else f"forwarded {answer.status}"
+        truncate = bool(fault and fault.kind == "reset_after" and method != "HEAD")
+        what = "reset_after" if truncate else f"forwarded {answer.status}"
         proxy.record(method, path, what)  # before answering, so a test that counts after the call sees it
         self.send_response(answer.status, answer.reason)
         for name, value in answer.getheaders():
@@ -148,7 +149,7 @@ class _Handler(BaseHTTPRequestHandler):
         declared = answer.getheader("Content-Length") if method == "HEAD" else str(len(data))
         self.send_header("Content-Length", declared or "0")
         self.end_headers()
-        if fault and fault.kind == "reset_after" and method != "HEAD":
+        if truncate:
             self.wfile.write(data[: len(data) // 2])
             self.wfile.flush()
             self._reset()

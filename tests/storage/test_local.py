@@ -43,7 +43,8 @@ class Interrupted(BaseException):
     """Stands for the process being killed between writing the bytes and publishing them."""
 
 
-def test_interrupted_write_leaves_nothing_under_the_key(local_lake: LocalStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_write_leaves_nothing_under_the_key(local_lake: LocalStore,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     local_lake.put_bytes("releases/CURRENT", b"old")
 
     def die(fd: int) -> None:

@@ -100,7 +100,8 @@ def test_put_survives_transient_faults(proxy: FaultProxy, s3_bucket: str, fault:
                     s3_code=fault.s3_code, partial=fault.partial, seconds=fault.seconds))
     store.put_bytes("raw/aa/obj", data)
     assert proxy.count("PUT", "/raw/aa/obj") == expected_failures + 1
-    assert direct_client(proxy_upstream(proxy)).get_object(Bucket=s3_bucket, Key="lake/raw/aa/obj")["Body"].read() == data
+    stored = direct_client(proxy_upstream(proxy)).get_object(Bucket=s3_bucket, Key="lake/raw/aa/obj")
+    assert stored["Body"].read() == data
 
 
 def proxy_upstream(proxy: FaultProxy) -> str:

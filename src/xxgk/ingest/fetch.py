@@ -159,7 +159,8 @@ class Fetcher:
                 last_result, retry_after = exc.result, exc.retry_after
                 last_error = f"HTTP {exc.result.status}"
             except (TimeoutError, httpx.TimeoutException):
-                last_error = f"timed out (connect {o.connect_timeout}s, read {o.read_timeout}s, total {o.total_timeout}s)"
+                last_error = (f"timed out (connect {o.connect_timeout}s, read {o.read_timeout}s, "
+                              f"total {o.total_timeout}s)")
             except httpx.TransportError as exc:
                 last_error = f"connection error: {type(exc).__name__}: {exc}".rstrip(": ")
             except httpx.HTTPError as exc:  # e.g. DecodingError on a corrupt gzip body: not transient

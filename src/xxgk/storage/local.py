@@ -123,7 +123,7 @@ class LocalStore:
         return str(self._path(key)) if key else str(self.root)
 
     def fsspec_filesystem(self) -> Any:
-        """An fsspec local filesystem; paths are :meth:`uri` values (same interface as :meth:`S3Store.fsspec_filesystem`)."""
+        """An fsspec local filesystem for :meth:`uri` paths (the same call as ``S3Store.fsspec_filesystem``)."""
         import fsspec
 
         return fsspec.filesystem("file")

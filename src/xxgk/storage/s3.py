@@ -257,7 +257,8 @@ class S3Store:
     def fsspec_filesystem(self) -> Any:
         """An ``s3fs.S3FileSystem`` on the same endpoint and region (credentials: standard AWS chain).
 
-        DuckDB has no httpfs here: ``duckdb.register_filesystem(store.fsspec_filesystem())`` and read ``store.uri(key)``.
+        DuckDB has no httpfs here: ``con.register_filesystem(store.fsspec_filesystem())``, then read
+        ``store.uri(key)``.
         """
         import s3fs
 
