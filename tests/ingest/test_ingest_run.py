@@ -186,18 +186,20 @@ def test_s3_prefix_source_into_an_s3_lake(s3_bucket: str, s3_env: str, fast_opti
     client.put_object(Bucket=s3_bucket, Key="incoming/2024/b.html", Body=UTF8_PAGE)
     client.put_object(Bucket=s3_bucket, Key="elsewhere/c.txt", Body=b"not under the prefix")
     lake = open_lake(f"s3://{s3_bucket}/lake")
-    result = ingest([f"s3://{s3_bucket}/incoming", f"s3://{s3_bucket}/empty-prefix"], lake, options=fast_options)
+    result = ingest([f"s3://{s3_bucket}/incoming", f"s3://{s3_bucket}/empty-prefix", f"s3://{s3_bucket}/elsewhere/c.txt"],
+                    lake, options=fast_options)
     rows = by_source(result.rows)
     pdf = rows[f"s3://{s3_bucket}/incoming/2024/a.pdf"]
     assert (pdf.source_kind, pdf.status, pdf.media_type, pdf.year_hint) == ("s3", "new", "pdf", 2024)
     assert pdf.etag and pdf.content_type == "application/pdf" and pdf.last_modified
     assert lake.get_bytes(raw_key(sha(PDF))) == PDF
     assert rows[f"s3://{s3_bucket}/empty-prefix"].error == "no objects under this S3 prefix"
+    assert rows[f"s3://{s3_bucket}/elsewhere/c.txt"].media_type == "text"  # one object named by its key
     again = ingest([f"s3://{s3_bucket}/incoming"], lake, options=fast_options)
     assert again.summary.counts["unchanged"] == 2 and again.summary.objects_stored == 0
     manifest = read_manifest(lake)
-    assert len(manifest) == 5 and manifest["run_id"].nunique() == 2
-    assert set(current_objects(lake)["sha256"]) == {sha(PDF), sha(UTF8_PAGE)}
+    assert len(manifest) == 6 and manifest["run_id"].nunique() == 2
+    assert set(current_objects(lake)["sha256"]) == {sha(PDF), sha(UTF8_PAGE), sha(b"not under the prefix")}
 
 
 def test_per_host_concurrency_is_respected(site: FixtureServer, local_lake: LocalStore) -> None:

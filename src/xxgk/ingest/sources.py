@@ -4,7 +4,7 @@ Every argument becomes zero or more :class:`SourceEntry`; a bad argument or a ba
 ``error`` set, so it is reported per entry (and recorded in the manifest) and never stops the run.
 
 * ``http(s)://…``          one URL
-* ``s3://bucket/prefix``   every object under the prefix
+* ``s3://bucket/prefix``   every object under the prefix (or the one object with that key)
 * ``*.csv`` file           a URL list: a header with ``url`` and optionally ``agency`` and ``year``
 * folder                   every non-hidden file below it, recursively
 * glob (``*``, ``?``, ``[``) every match (``**`` recurses)
@@ -216,6 +216,8 @@ def expand_s3_prefix(uri: str) -> Iterator[SourceEntry]:
         bucket, prefix = parse_s3_uri(uri)
         store = S3Store(bucket)
         keys = [k for k in store.list_keys(f"{prefix}/" if prefix else "") if not k.endswith("/")]
+        if not keys and prefix and store.exists(prefix):
+            keys = [prefix]  # the URI names one object
     except Exception as exc:  # listing failed for good (after retries): report this argument, go on
         yield bad_entry("s3", uri, uri, f"cannot list S3 prefix: {exc}")
         return
