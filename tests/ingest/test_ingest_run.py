@@ -186,8 +186,8 @@ def test_s3_prefix_source_into_an_s3_lake(s3_bucket: str, s3_env: str, fast_opti
     client.put_object(Bucket=s3_bucket, Key="incoming/2024/b.html", Body=UTF8_PAGE)
     client.put_object(Bucket=s3_bucket, Key="elsewhere/c.txt", Body=b"not under the prefix")
     lake = open_lake(f"s3://{s3_bucket}/lake")
-    result = ingest([f"s3://{s3_bucket}/incoming", f"s3://{s3_bucket}/empty-prefix", f"s3://{s3_bucket}/elsewhere/c.txt"],
-                    lake, options=fast_options)
+    sources = [f"s3://{s3_bucket}/incoming", f"s3://{s3_bucket}/empty-prefix", f"s3://{s3_bucket}/elsewhere/c.txt"]
+    result = ingest(sources, lake, options=fast_options)
     rows = by_source(result.rows)
     pdf = rows[f"s3://{s3_bucket}/incoming/2024/a.pdf"]
     assert (pdf.source_kind, pdf.status, pdf.media_type, pdf.year_hint) == ("s3", "new", "pdf", 2024)
