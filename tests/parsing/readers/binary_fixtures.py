@@ -35,6 +35,18 @@ from xxgk.schema.keys import (
     TABLE4_LEAVES,
 )
 
+SEEDS = ("000", "001", "002", "003", "004")
+GENERATED = (1, 7)
+# reports of the project's synthetic generator (xxgk.synth): both layouts and the defects a reader must carry over
+SYNTH_CASES: dict[str, dict[str, object]] = {
+    "synth2019": {"format_version": "2019", "year": 2020},
+    "synth2019blank": {"format_version": "2019", "year": 2019, "defects": ("blank_cell",)},
+    "synthmissingrow": {"defects": ("missing_row",)},
+    "synthlostcolumn": {"defects": ("lost_column",)},
+    "synthidentitybreak": {"defects": ("identity_break",)},
+    "synthspam": {"defects": ("spam",)},
+}
+
 CJK_FONT = "Noto Sans CJK SC"
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 
@@ -500,3 +512,19 @@ def scan_pdf(pdf: bytes, *, dpi: int = 200) -> bytes:
         out = io.BytesIO()
         pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=float(dpi))
         return out.getvalue()
+
+
+def need_tool(tool: str) -> None:
+    if not shutil.which(tool):
+        import pytest
+
+        pytest.skip(f"{tool} is not installed (scripts/apt-packages.txt lists the Debian package)")
+
+
+def synth_report(name: str):  # type: ignore[no-untyped-def]
+    import random
+
+    from xxgk.synth import random_report as synth_random_report
+
+    seed = sorted(SYNTH_CASES).index(name) + 100
+    return synth_random_report(random.Random(seed), serialization="html", **SYNTH_CASES[name])  # type: ignore[arg-type]

@@ -3,7 +3,6 @@ reports, built once per session (LibreOffice and OCR are slow)."""
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -12,7 +11,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from binary_fixtures import (  # noqa: E402
+    GENERATED,
+    SEEDS,
+    SYNTH_CASES,
     convert_many,
+    need_tool,
     official_blocks,
     random_report,
     report_text,
@@ -20,25 +23,9 @@ from binary_fixtures import (  # noqa: E402
     seed_blocks,
     seed_text,
     synth_blocks,
+    synth_report,
     to_docx,
 )
-
-SEEDS = ("000", "001", "002", "003", "004")
-GENERATED = (1, 7)
-# reports of the project's synthetic generator (xxgk.synth): both layouts and the defects a reader must carry over
-SYNTH_CASES: dict[str, dict[str, object]] = {
-    "synth2019": {"format_version": "2019", "year": 2020},
-    "synth2019blank": {"format_version": "2019", "year": 2019, "defects": ("blank_cell",)},
-    "synthmissingrow": {"defects": ("missing_row",)},
-    "synthlostcolumn": {"defects": ("lost_column",)},
-    "synthidentitybreak": {"defects": ("identity_break",)},
-    "synthspam": {"defects": ("spam",)},
-}
-
-
-def _need(tool: str) -> None:
-    if not shutil.which(tool):
-        pytest.skip(f"{tool} is not installed (scripts/apt-packages.txt lists the Debian package)")
 
 
 @pytest.fixture(scope="session")
@@ -47,15 +34,6 @@ def texts() -> dict[str, str]:
     out = {name: seed_text(name) for name in SEEDS}
     out.update({f"gen{n}": report_text(random_report(n)) for n in GENERATED})
     return out
-
-
-def synth_report(name: str):  # type: ignore[no-untyped-def]
-    import random
-
-    from xxgk.synth import random_report as synth_random_report
-
-    seed = sorted(SYNTH_CASES).index(name) + 100
-    return synth_random_report(random.Random(seed), serialization="html", **SYNTH_CASES[name])  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")
@@ -81,12 +59,19 @@ def docx_files(texts: dict[str, str]) -> dict[str, bytes]:
 @pytest.fixture(scope="session")
 def pdf_files(docx_files: dict[str, bytes]) -> dict[str, bytes]:
     """Text-layer PDFs: the DOCX files exported by LibreOffice (CJK font embedded), all in one LibreOffice start."""
-    _need("soffice")
+    need_tool("soffice")
     return convert_many(docx_files, "docx", "pdf")
+
+
+@pytest.fixture(scope="session")
+def doc_files(docx_files: dict[str, bytes]) -> dict[str, bytes]:
+    """Legacy .doc versions (LibreOffice export) of a seed and of a generated report."""
+    need_tool("soffice")
+    return convert_many({name: docx_files[name] for name in ("003", "gen7")}, "docx", "doc")
 
 
 @pytest.fixture(scope="session")
 def scanned_files(pdf_files: dict[str, bytes]) -> dict[str, bytes]:
     """Image-only PDFs: the text-layer PDFs rendered to 200 dpi greyscale pages."""
-    _need("pdftoppm")
+    need_tool("pdftoppm")
     return {name: scan_pdf(pdf_files[name]) for name in ("000", "002", "003", "004", "gen1")}
