@@ -20,7 +20,7 @@ final as (
         catalogue.group_label as item_label,
         catalogue.row_label,
         catalogue.col_label,
-        coalesce(catalogue.unit, 'count') as unit,
+        catalogue.unit,
         cells.is_extension,
         cells.value,
         cells.status,
