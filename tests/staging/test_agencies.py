@@ -51,6 +51,15 @@ def test_scope_comes_from_the_name_or_title_and_splits_the_agency() -> None:
     assert agency_id("西夏区人民政府", "consolidated") != agency_id("西夏区人民政府", "own")
 
 
+def test_a_bare_region_name_is_the_regions_consolidated_report() -> None:
+    df = pd.DataFrame({"source_sha256": ["a", "b", "c"], "agency_name": ["新乡市", "新乡市人民政府", "新乡市"],
+                       "title": [None, None, "新乡市2022年政府信息公开工作年度报告（本级）"]})
+    out = resolve_agencies(df).set_index("source_sha256")
+    assert list(out["report_scope"]) == ["consolidated", "unstated", "own"]
+    assert list(out["agency_level"]) == ["prefecture_city"] * 3
+    assert out.loc["a", "agency_id"] == agency_id("新乡市", "consolidated")
+
+
 def test_one_row_per_report_and_unnamed_reports_stay_unresolved() -> None:
     df = pd.DataFrame({"source_sha256": ["a", "b", "c", "a"],
                        "agency_name": ["托里县人民政府", " 托里县人民政府", None, "托里县人民政府"],

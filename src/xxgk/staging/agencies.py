@@ -9,7 +9,8 @@ street offices are recognised by their suffix and carry their county's code. Lev
 * ``department``: a department of a government; ``parent_level`` says of which level;
 * ``other``: no administrative division could be read from the name.
 
-Scope (``report_scope``): ``consolidated`` when the name or title says 汇总, ``own`` when it says 本级, else
+Scope (``report_scope``): ``consolidated`` when the name or title says 汇总, or when the agency is a bare region
+name (「新乡市」: the region's report, covering its whole administration); ``own`` when it says 本级; else
 ``unstated``. The same agency's 本级 and 汇总 reports are different agencies here (different ``agency_id``), so
 roll-ups can leave the 汇总 ones out and never count a subordinate agency twice.
 """
@@ -125,6 +126,10 @@ def resolve_name(name: str, scope: str, hit: dict[str, object]) -> dict[str, obj
         out.update(county_code=code, county_name=names.get(code, county))
     level = "county" if county else ("prefecture_city" if city else "province")
     remainder = rest or ""
+    if not remainder and scope == "unstated":
+        # A bare region name (「新乡市2022年政府信息公开工作年度报告」) is the region's 汇总 report.
+        scope = "consolidated"
+        out.update(report_scope=scope, agency_id=agency_id(name, scope))
     if not remainder or _GOVERNMENT_SUFFIX.match(remainder):
         out["agency_level"] = level
     elif _TOWNSHIP.match(remainder) and level == "county":
