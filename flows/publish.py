@@ -17,7 +17,7 @@ from expectations.gate import make_gate
 from xxgk.publish.pipeline import Warehouse, load_staging, load_warehouse, publish
 from xxgk.publish.rebuild import rebuild_with_dbt
 from xxgk.quality.checks import CheckThresholds
-from xxgk.staging.build import dbt_paths
+from xxgk.staging.build import dbt_paths, default_project_dir
 from xxgk.storage import open_lake
 
 
@@ -29,7 +29,7 @@ def load_staging_task(lake: str | None) -> dict[str, Any]:
 @task(name="load_warehouse", cache_policy=NO_CACHE)
 def load_warehouse_task(lake: str | None, warehouse: str | None, work_dir: str | None) -> Warehouse | None:
     path = Path(warehouse) if warehouse else dbt_paths(open_lake(lake), work_dir=work_dir).warehouse_path
-    return load_warehouse(path) if path.exists() else None
+    return load_warehouse(path, models_dir=default_project_dir() / "models" / "marts") if path.exists() else None
 
 
 @task(name="publish", cache_policy=NO_CACHE)

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from xxgk.publish.pipeline import library_gate, load_staging, load_warehouse, publish
     from xxgk.publish.rebuild import rebuild_with_dbt
     from xxgk.quality.checks import CheckThresholds
-    from xxgk.staging.build import dbt_paths
+    from xxgk.staging.build import dbt_paths, default_project_dir
 
     try:
         store = open_lake(args.lake)
@@ -69,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 1
         wh_path = Path(args.warehouse) if args.warehouse else dbt_paths(store, work_dir=args.work_dir).warehouse_path
-        warehouse = load_warehouse(wh_path) if wh_path.exists() else None
+        warehouse = (load_warehouse(wh_path, models_dir=default_project_dir() / "models" / "marts")
+                     if wh_path.exists() else None)
         if warehouse is None:
             print(f"xxgk publish: no warehouse at {wh_path}; publishing the quality results only "
                   "(run `xxgk build` to publish the marts)", file=sys.stderr)

@@ -32,7 +32,7 @@ MARTS_SCHEMA = "marts"
 WAREHOUSE_NAME = "xxgk.duckdb"
 AGENCY_YEAR = "agency_year"
 AGENCY_KEYS = ("agency_id", "agency_name")
-REVISION_COLUMNS = ("change", "agency", "report_year", "column", "old_value", "new_value")
+REVISION_COLUMNS = ("change", "agency", "report_year", "column", "old_value", "new_value")  # + agency_name
 
 COMMON_DESCRIPTIONS: dict[str, str] = {
     "agency_id": "agency identifier (official 区划代码-based where resolvable)",
@@ -77,7 +77,8 @@ def frame_to_csv(df: pd.DataFrame) -> bytes:
 
 
 def build_duckdb(tables: Mapping[str, pd.DataFrame], schema: str = MARTS_SCHEMA,
-                 comments: Mapping[str, Mapping[str, str]] | None = None) -> bytes:
+                 comments: Mapping[str, Mapping[str, str]] | None = None,
+                 table_comments: Mapping[str, str] | None = None) -> bytes:
     """A DuckDB database file holding ``tables`` in ``schema``, returned as bytes."""
     with tempfile.TemporaryDirectory(prefix="xxgk-release-") as tmp:
         path = Path(tmp) / WAREHOUSE_NAME
@@ -88,6 +89,9 @@ def build_duckdb(tables: Mapping[str, pd.DataFrame], schema: str = MARTS_SCHEMA,
                 con.register("_frame", df)
                 con.execute(f'create table "{schema}"."{name}" as select * from _frame')
                 con.unregister("_frame")
+                if (table_comments or {}).get(name):
+                    quoted = table_comments[name].replace("'", "''")
+                    con.execute(f'comment on table "{schema}"."{name}" is \'{quoted}\'')
                 for col, text in (comments or {}).get(name, {}).items():
                     if col in df.columns:
                         if text:
@@ -135,8 +139,32 @@ def attach_warnings(agency_year: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFr
     return merged
 
 
+def load_dbt_descriptions(models_dir: Path) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Table and column descriptions from the dbt project's yml files (``models/marts/*.yml``)."""
+    import yaml
+
+    tables: dict[str, str] = {}
+    columns: dict[str, dict[str, str]] = {}
+    for path in sorted(Path(models_dir).glob("*.yml")):
+        try:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            logger.warning("cannot read dbt docs from %s: %s", path, exc)
+            continue
+        for model in doc.get("models") or []:
+            name = model.get("name")
+            if not name:
+                continue
+            tables[name] = " ".join(str(model.get("description") or "").split())
+            for col in model.get("columns") or []:
+                label = (col.get("meta") or {}).get("label_zh")
+                text = " ".join(str(col.get("description") or "").split())
+                columns.setdefault(name, {})[col["name"]] = f"{text} ({label})" if label and text else text or label or ""
+    return tables, columns
+
+
 def describe_column(table: str, column: str, extra: Mapping[str, Mapping[str, str]] | None = None) -> str:
-    if extra and column in extra.get(table, {}):
+    if extra and extra.get(table, {}).get(column):
         return extra[table][column]
     if table == "quality_results" and column in QUALITY_RESULTS_DESCRIPTIONS:
         return QUALITY_RESULTS_DESCRIPTIONS[column]
@@ -176,7 +204,7 @@ def revisions(previous: pd.DataFrame | None, current: pd.DataFrame,
     if previous is None:
         rows = [{"change": "added", "agency": a, "report_year": y, "column": None, "old_value": None,
                  "new_value": None} for a, y in zip(current[_agency_key(current)], current["report_year"])]
-        return pd.DataFrame(rows, columns=list(REVISION_COLUMNS))
+        return _with_names(pd.DataFrame(rows, columns=list(REVISION_COLUMNS)), current, None)
     key = _agency_key(current)
     prev_key = key if key in previous.columns else _agency_key(previous)
     p = previous.rename(columns={prev_key: key}).drop_duplicates([key, "report_year"]).set_index([key, "report_year"])
@@ -201,7 +229,19 @@ def revisions(previous: pd.DataFrame | None, current: pd.DataFrame,
     for col in [x for x in p.columns if x not in c.columns and x not in skip]:
         rows.append({"change": "column_removed", "column": col})
     out = pd.DataFrame(rows, columns=list(REVISION_COLUMNS))
-    return out.astype({"old_value": "string", "new_value": "string", "column": "string"})
+    out = out.astype({"old_value": "string", "new_value": "string", "column": "string"})
+    return _with_names(out, current, previous)
+
+
+def _with_names(rev: pd.DataFrame, current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
+    """Add ``agency_name`` beside an ``agency_id`` key, so a person can read the log."""
+    key = _agency_key(current)
+    names: dict[object, object] = {}
+    for df in (previous, current):
+        if df is not None and key != "agency_name" and key in df.columns and "agency_name" in df.columns:
+            names.update(zip(df[key], df["agency_name"]))
+    rev.insert(2, "agency_name", rev["agency"].map(names) if names else rev["agency"])
+    return rev
 
 
 def revisions_markdown(rev: pd.DataFrame, previous_id: str | None, release_id: str) -> bytes:
@@ -213,5 +253,10 @@ def revisions_markdown(rev: pd.DataFrame, previous_id: str | None, release_id: s
     if not changed.empty:
         lines += ["", "## Changed values (first 200)", "", "| agency | year | column | old | new |", "|---|---|---|---|---|"]
         for r in changed.head(200).itertuples():
-            lines.append(f"| {r.agency} | {r.report_year} | `{r.column}` | {r.old_value} | {r.new_value} |")
+            lines.append(f"| {r.agency_name} | {r.report_year} | `{r.column}` | {r.old_value} | {r.new_value} |")
+    for change in ("added", "removed"):
+        sub = rev[rev["change"] == change]
+        if not sub.empty:
+            lines += ["", f"## {change.capitalize()} agency-years (first 200)", ""]
+            lines += [f"* {r.agency_name} {r.report_year}" for r in sub.head(200).itertuples()]
     return ("\n".join(lines) + "\n").encode()

@@ -51,6 +51,12 @@ logger = logging.getLogger(__name__)
 STAGING_TABLES = ("reports", "sections", "table2_cells", "table3_cells", "table4_cells")
 STAGING_PREFIX = "staging"
 QUALITY_TABLES = ("quality_results", "quarantine")
+QUALITY_TABLE_DESCRIPTIONS = {
+    "quality_results": "One row per gate run × report × check: every rule's result (rule_id, severity, the two "
+                       "sides, delta, passed). Filter on it to see why a report was quarantined or flagged.",
+    "quarantine": "One row per quarantined report: the blocking rules it failed, the reasons and the offending "
+                  "source snippet. These reports are absent from every other table of the release.",
+}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -126,10 +132,12 @@ class Warehouse:
     marts: dict[str, pd.DataFrame]
     versions: pd.DataFrame | None  # int_reports_deduplicated: source_sha256, agency_id, report_year, is_current
     descriptions: dict[str, str] = field(default_factory=dict)
+    column_descriptions: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
-def load_warehouse(path: str | Path, schema: str = "marts") -> Warehouse:
-    """The marts (every table in ``schema``) and the version choice from a DuckDB warehouse, read-only."""
+def load_warehouse(path: str | Path, schema: str = "marts", models_dir: Path | None = None) -> Warehouse:
+    """The marts (every table in ``schema``) and the version choice from a DuckDB warehouse, read-only; with
+    ``models_dir`` (the dbt project's ``models/marts``) also the documented descriptions."""
     con = duckdb.connect(str(path), read_only=True)
     try:
         names = [r[0] for r in con.execute(
@@ -147,7 +155,11 @@ def load_warehouse(path: str | Path, schema: str = "marts") -> Warehouse:
             [schema]).fetchall()}
     finally:
         con.close()
-    return Warehouse(marts, versions, descriptions)
+    columns: dict[str, dict[str, str]] = {}
+    if models_dir is not None and Path(models_dir).is_dir():
+        tables, columns = content.load_dbt_descriptions(Path(models_dir))
+        descriptions = {**tables, **descriptions}
+    return Warehouse(marts, versions, descriptions, columns)
 
 
 def gate_population(staging: Mapping[str, pd.DataFrame], warehouse: Warehouse | None) -> pd.DataFrame:
@@ -213,6 +225,7 @@ def release_files(
     release_id: str,
     docs: Mapping[str, bytes] | None = None,
     table_descriptions: Mapping[str, str] | None = None,
+    column_descriptions: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, bytes]:
     """Every file of a release, keyed by its path inside ``releases/<release_id>/``."""
     tables: dict[str, pd.DataFrame] = {**marts, "quality_results": results, "quarantine": quarantine}
@@ -220,9 +233,11 @@ def release_files(
     for name, df in tables.items():
         files[f"marts/{name}.parquet"] = content.frame_to_parquet(df)
         files[f"marts/{name}.csv"] = content.frame_to_csv(df)
-    comments = {n: {c: content.describe_column(n, c) for c in df.columns} for n, df in tables.items()}
-    files[content.WAREHOUSE_NAME] = content.build_duckdb(tables, comments=comments)
-    md, js = content.data_dictionary(tables, table_descriptions)
+    table_descriptions = {**QUALITY_TABLE_DESCRIPTIONS, **(table_descriptions or {})}
+    comments = {n: {c: content.describe_column(n, c, column_descriptions) for c in df.columns}
+                for n, df in tables.items()}
+    files[content.WAREHOUSE_NAME] = content.build_duckdb(tables, comments=comments, table_comments=table_descriptions)
+    md, js = content.data_dictionary(tables, table_descriptions, column_descriptions)
     files["data_dictionary.md"], files["data_dictionary.json"] = md, js
     current_ay = marts.get(content.AGENCY_YEAR)
     if current_ay is not None:
@@ -324,8 +339,10 @@ def _publish_locked(store: ObjectStore, *, staging: Mapping[str, pd.DataFrame], 
     results = apply_verdict(results, verdict)
     quarantine = quarantine_reasons(results)
     cells = stack_cells(*(staging.get(t, pd.DataFrame()) for t in ("table2_cells", "table3_cells", "table4_cells")))
-    quarantine = quarantine.merge(offending_snippets(results, cells), on="source_sha256", how="left")
+    quarantine = quarantine.merge(offending_snippets(results, cells, staging.get("sections")), on="source_sha256",
+                                  how="left")
     flags = warning_flags(results)
+    flags = flags[~flags["source_sha256"].isin(set(quarantine["source_sha256"]))]
     logger.info("gate (%s): %d reports, %d quarantined, %d with warnings", verdict.engine, len(population),
                 len(quarantine), len(flags))
 
@@ -345,7 +362,8 @@ def _publish_locked(store: ObjectStore, *, staging: Mapping[str, pd.DataFrame], 
     files = release_files(marts=marts, results=results, quarantine=quarantine, report_html=html,
                           previous_agency_year=_previous_agency_year(store, previous), previous_id=previous,
                           release_id=release_id, docs=verdict.docs,
-                          table_descriptions=warehouse.descriptions if warehouse else None)
+                          table_descriptions=warehouse.descriptions if warehouse else None,
+                          column_descriptions=warehouse.column_descriptions if warehouse else None)
     manifest = write_release(store, release_id, files, hook=hook, meta={
         "run_id": run_id, "gate_engine": verdict.engine, "reports_checked": len(population),
         "reports_quarantined": len(quarantine), "reports_warned": len(flags),

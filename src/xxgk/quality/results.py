@@ -133,16 +133,21 @@ def warning_flags(results: pd.DataFrame) -> pd.DataFrame:
     ).reset_index()
 
 
-def offending_snippets(results: pd.DataFrame, cells: pd.DataFrame, max_cells: int = 8) -> pd.DataFrame:
-    """Per quarantined report, the failing cells as found in the source: ``source_sha256, snippet``.
+def offending_snippets(results: pd.DataFrame, cells: pd.DataFrame, sections: pd.DataFrame | None = None,
+                       max_cells: int = 8, max_chars: int = 240) -> pd.DataFrame:
+    """Per quarantined report, what the source says where it failed: ``source_sha256, snippet``.
 
-    ``cells`` is the stacked long cell frame (``cell_id, raw_label, raw_text, loc, status``); a cell is shown as
-    ``table3.total.research 「（七）总计」 = 「5」 @ line 57``.
+    ``cells`` is the stacked long cell frame (``cell_id, raw_label, raw_text, loc, status``); a cell found in the
+    source is shown as ``table3.total.research 「（七）总计」 = 「5」 (reported) @ line 57``. When none of the
+    failing cells was found in the source (a missing table, an unreadable file), the start of the report's text
+    (``sections``) is shown instead.
     """
     failed = results[(results["severity"] == ERROR) & ~results["passed"].astype(bool)]
     if failed.empty:
         return pd.DataFrame(columns=["source_sha256", "snippet"])
-    lookup = cells.set_index(["source_sha256", "cell_id"]) if not cells.empty else None
+    lookup = cells.set_index(["source_sha256", "cell_id"]).sort_index() if not cells.empty else None
+    texts = (sections.groupby("source_sha256")["text"].apply(lambda s: " ".join(map(str, s)))
+             if sections is not None and not sections.empty else pd.Series(dtype=object))
     out = []
     for sha, group in failed.groupby("source_sha256", sort=True):
         ids: list[str] = []
@@ -151,20 +156,23 @@ def offending_snippets(results: pd.DataFrame, cells: pd.DataFrame, max_cells: in
                 if cid.startswith("table") and cid not in ids:
                     ids.append(cid)
         parts = []
-        for cid in ids[:max_cells]:
-            if lookup is not None and (sha, cid) in lookup.index:
-                row = lookup.loc[(sha, cid)]
-                row = row.iloc[0] if isinstance(row, pd.DataFrame) else row
-                label = row.get("raw_label")
-                text = row.get("raw_text")
-                loc = row.get("loc")
-                parts.append(f"{cid} 「{label if pd.notna(label) else ''}」 = 「{text if pd.notna(text) else ''}」"
-                             f" ({row.get('status')})" + (f" @ {loc}" if pd.notna(loc) and loc else ""))
-            else:
-                parts.append(f"{cid}: not in the source")
-        if len(ids) > max_cells:
-            parts.append(f"… and {len(ids) - max_cells} more cells")
+        for cid in ids:
+            if lookup is None or (sha, cid) not in lookup.index:
+                continue
+            row = lookup.loc[(sha, cid)]
+            row = row.iloc[0] if isinstance(row, pd.DataFrame) else row
+            label, text, loc = row.get("raw_label"), row.get("raw_text"), row.get("loc")
+            if pd.isna(text) and pd.isna(loc):
+                continue  # not in the source: nothing to show
+            parts.append(f"{cid} 「{label if pd.notna(label) else ''}」 = 「{text if pd.notna(text) else ''}」"
+                         f" ({row.get('status')})" + (f" @ {loc}" if pd.notna(loc) and loc else ""))
+        if len(parts) > max_cells:
+            parts = parts[:max_cells] + [f"… and {len(parts) - max_cells} more cells"]
         if not parts:
-            parts = [str(m) for m in group["message"].head(3)]
+            missing = len(ids)
+            head = str(texts.get(sha, "")).strip()
+            parts = [f"{missing} failing cells are not in the source." if missing else str(group["message"].iloc[0])]
+            parts.append(f"Report text: 「{head[:max_chars]}{'…' if len(head) > max_chars else ''}」" if head
+                         else "No report text was read.")
         out.append({"source_sha256": sha, "snippet": "\n".join(parts)})
     return pd.DataFrame(out)
