@@ -62,3 +62,22 @@ def test_without_tesseract_a_scan_is_a_clear_error(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(ocr, "tesseract_available", lambda: False)
     with pytest.raises(ReaderError, match="tesseract-ocr-chi-sim"):
         ocr.read_image(b"\x89PNG\r\n\x1a\n")
+
+
+@pytest.mark.slow
+@needs_tesseract
+def test_a_skewed_scan_is_turned_upright(texts: dict[str, str], scanned_files: dict[str, bytes]) -> None:
+    import pypdfium2
+    from PIL import Image
+
+    pdf = pypdfium2.PdfDocument(scanned_files["gen1"])
+    pages = [pdf[i].render(scale=200 / 72, grayscale=True).to_pil().convert("L")
+             .rotate(1.2 if i % 2 else -0.8, resample=Image.Resampling.BICUBIC, fillcolor=255) for i in range(len(pdf))]
+    assert abs(ocr.skew_angle(pages[0]) - 0.8) < 0.15
+    out = io.BytesIO()
+    pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=200.0)
+    original, scanned = parse_bytes(texts["gen1"].encode()), parse_bytes(out.getvalue())
+    flagged = {cell for issue in scanned.issues if issue.rule != "ocr_derived" for cell in issue.cells}
+    expected, got = _flat(original), _flat(scanned)
+    assert not [k for k in expected if got[k] != expected[k] and k not in flagged and k not in scanned.derived]
+    assert sum(1 for k in expected if got[k] == expected[k]) >= 0.9 * len(expected)

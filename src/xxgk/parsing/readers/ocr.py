@@ -43,6 +43,9 @@ DARK_LEVEL = 160  # grey values below this are ink
 RULE_MIN_H_PT = 18.0  # a horizontal ruling line is at least this long (longer than any character stroke)
 RULE_MIN_V_PT = 12.0  # a vertical ruling line is at least this long
 RULE_MAX_THICKNESS_PT = 3.0  # thicker dark runs are filled areas, not rules
+DESKEW_MAX_DEG = 4.0  # scans are turned back by up to this much
+DESKEW_MIN_DEG = 0.15  # smaller skews are left alone (ruling lines still join)
+DESKEW_WIDTH_PX = 800  # the skew is measured on a page downscaled to this width
 DIGIT_WHITELIST = "0123456789."
 NUMERIC_COLUMN_SHARE = 0.6  # a column is numeric when this share of its non-empty cells read as numbers
 MAX_MISREAD_NUMBER_CHARS = 2  # only short misreads are re-read as digits (a label is never replaced)
@@ -142,6 +145,7 @@ def _ocr_images(jobs: list[tuple[int, object, float]]) -> list[PageContent]:
 def _ocr_page(number: int, image, points_per_pixel: float) -> PageContent:  # type: ignore[no-untyped-def]
     import numpy as np
 
+    image = deskew(image)
     pixels = np.asarray(image, dtype=np.uint8)
     ink = pixels < DARK_LEVEL
     h_mask = _runs(ink, round(RULE_MIN_H_PT / points_per_pixel), axis=1)
@@ -174,6 +178,41 @@ def _ocr_page(number: int, image, points_per_pixel: float) -> PageContent:  # ty
             content.tables.append(GridTable(float(table.bbox[1]), rows))
     content.words = [w for k, w in enumerate(words) if k not in used]
     return content
+
+
+def skew_angle(image) -> float:  # type: ignore[no-untyped-def]
+    """The rotation (degrees) that makes text lines and ruling lines horizontal: the angle whose row projection
+    of a downscaled page is the most peaked (ink concentrated in few rows)."""
+    import numpy as np
+
+    small = image.copy()
+    small.thumbnail((DESKEW_WIDTH_PX, DESKEW_WIDTH_PX * 2))
+    ink = (np.asarray(small, dtype=np.uint8) < DARK_LEVEL).astype(np.uint8) * 255
+    if not ink.any():
+        return 0.0
+    from PIL import Image
+
+    ink_image = Image.fromarray(ink)
+
+    def peakedness(angle: float) -> float:
+        rows = np.asarray(ink_image.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=0), dtype=np.float64)
+        profile = rows.sum(axis=1)
+        return float(np.square(np.diff(profile)).sum())
+
+    coarse = max(np.arange(-DESKEW_MAX_DEG, DESKEW_MAX_DEG + 1e-9, 0.5), key=peakedness)
+    fine = max(np.arange(coarse - 0.5, coarse + 0.5 + 1e-9, 0.1), key=peakedness)
+    return float(round(fine, 2))
+
+
+def deskew(image):  # type: ignore[no-untyped-def]
+    """The page turned upright when it was scanned askew (beyond DESKEW_MIN_DEG), on a white background."""
+    from PIL import Image
+
+    angle = skew_angle(image)
+    if abs(angle) < DESKEW_MIN_DEG:
+        return image
+    logger.debug("deskewing a scanned page by %.2f°", angle)
+    return image.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
 
 
 def _runs(ink, length: int, axis: int):  # type: ignore[no-untyped-def]
@@ -262,11 +301,13 @@ def _reread_numeric_cells(rows: list[list[str | None]], grid_rows, pixels,  # ty
     for r, row in enumerate(rows):
         numeric_at = [col for col, t in enumerate(row) if t and _is_number(t)]
         texts_at = [col for col, t in enumerate(row) if t]
+        label_end = max((col for col, t in enumerate(row) if t and not _is_number(t)
+                         and len(t.replace(" ", "").strip(_NOISE)) > MAX_MISREAD_NUMBER_CHARS), default=-1)
         for col, text in enumerate(row):
-            if not text or _is_number(text) or len(text.replace(" ", "").strip(_NOISE)) > MAX_MISREAD_NUMBER_CHARS:
-                continue
-            data_row = len(numeric_at) >= 3 and col > numeric_at[0]
-            only_value = col in numeric_cols and texts_at[1:] == [col] + numeric_at  # 行政许可 | 工
+            if text is None or _is_number(text) or len(text.replace(" ", "").strip(_NOISE)) > MAX_MISREAD_NUMBER_CHARS:
+                continue  # a merged position, a number, or a label
+            data_row = len(numeric_at) >= 3 and col > label_end
+            only_value = bool(text) and col in numeric_cols and texts_at[1:] == [col] + numeric_at  # 行政许可 | 工
             if data_row or only_value:
                 suspects.append((r, col))
     if not suspects:
@@ -276,7 +317,7 @@ def _reread_numeric_cells(rows: list[list[str | None]], grid_rows, pixels,  # ty
         x0, top, x1, bottom = grid_rows[r].cells[col]
         boxes.append(tuple(int(v / points_per_pixel) for v in (x0, top, x1, bottom)))
     for (r, col), text in zip(suspects, _ocr_crops(pixels, boxes), strict=True):
-        if text and _is_number(text):
+        if text and _is_number(text):  # an empty cell that stays empty on the digit pass is a published blank
             logger.debug("OCR cell %r re-read as %r", rows[r][col], text)
             rows[r][col] = text
     return rows
