@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from expectations.gate import make_gate
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from expectations.gate import make_gate
 from xxgk.publish.pipeline import Warehouse, load_staging, load_warehouse, publish
 from xxgk.publish.rebuild import rebuild_with_dbt
 from xxgk.quality.checks import CheckThresholds

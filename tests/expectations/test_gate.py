@@ -17,6 +17,7 @@ from expectations.custom import RESIDUAL_EXPECTATIONS  # noqa: E402
 from expectations.gate import make_gate  # noqa: E402
 from expectations.suites import build_suites  # noqa: E402
 from planted_defects import CLEAN, planted_population  # noqa: E402
+
 from xxgk.alerts import load_alert_config  # noqa: E402
 from xxgk.publish.pipeline import publish  # noqa: E402
 from xxgk.quality.checks import CheckThresholds, gate_checks, prepare_inputs, run_checks  # noqa: E402
@@ -50,7 +51,7 @@ def test_gate_quarantines_blocking_and_publishes_warnings_with_their_flag(local_
     warned = {sha: rule for sha, (rule, b) in expected.items() if not b}
     q = pd.read_parquet(io.BytesIO(local_lake.get_bytes("releases/r1/marts/quarantine.parquet")))
     assert set(q["source_sha256"]) == blocking
-    assert dict(zip(q["source_sha256"], q["rules"])) == {sha: expected[sha][0] for sha in blocking}
+    assert dict(zip(q["source_sha256"], q["rules"], strict=True)) == {sha: expected[sha][0] for sha in blocking}
     results = pd.read_parquet(io.BytesIO(local_lake.get_bytes("releases/r1/marts/quality_results.parquet")))
     flags = (results[(results["severity"] == "warning") & ~results["passed"]]
              .groupby("source_sha256")["rule_id"].agg(lambda s: ",".join(sorted(set(s)))).to_dict())
@@ -58,13 +59,14 @@ def test_gate_quarantines_blocking_and_publishes_warnings_with_their_flag(local_
     # GE's verdict, check by check, is the rule engine's (every failed check is exactly the planted rule)
     columns_to_rule = {c.gate_column: c.rule_id for c in gate_checks()}
     failed = results[~results["passed"]]
-    assert {(s, columns_to_rule[c]) for s, c in zip(failed["source_sha256"], failed["gate_column"])} == {
+    assert {(s, columns_to_rule[c]) for s, c in zip(failed["source_sha256"], failed["gate_column"], strict=True)} == {
         (sha, rule) for sha, (rule, _) in expected.items()}
     f = frames
     inputs = prepare_inputs(f["table2_cells"], f["table3_cells"], f["table4_cells"], f["reports"], f["sections"])
     library = run_checks(inputs, run_id="lib", thresholds=THRESHOLDS)
-    assert set(zip(library.loc[~library["passed"], "source_sha256"], library.loc[~library["passed"], "check_name"])
-               ) == set(zip(failed["source_sha256"], failed["check_name"]))
+    lib_failed = library[~library["passed"]]
+    assert set(zip(lib_failed["source_sha256"], lib_failed["check_name"], strict=True)
+               ) == set(zip(failed["source_sha256"], failed["check_name"], strict=True))
     docs = set(local_lake.list_keys("releases/r1/data_docs/"))
     assert "releases/r1/data_docs/index.html" in docs
     assert any(k.startswith("releases/r1/data_docs/validations/agency_year__identities/") for k in docs)

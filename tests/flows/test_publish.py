@@ -18,9 +18,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "staging"))
 sys.path.insert(0, str(ROOT / "tests" / "dbt"))
 
+from flows.publish import validate_and_publish  # noqa: E402
 from marts_corpus import COUNTY, STREET, planted_outcomes  # noqa: E402
 
-from flows.publish import validate_and_publish  # noqa: E402
 from xxgk.cli import main  # noqa: E402
 from xxgk.ingest import ingest  # noqa: E402
 from xxgk.publish import PublishLock, is_complete, read_current  # noqa: E402
@@ -52,13 +52,13 @@ def test_flow_gates_and_publishes_a_release(lake: Path) -> None:
     assert summary["reports_quarantined"] == 3 and summary["reports_warned"] >= 2
 
     q = _parquet(store, "r1", "quarantine")
-    rules = dict(zip(q["source_sha256"], q["rules"]))
+    rules = dict(zip(q["source_sha256"], q["rules"], strict=True))
     # the report without an agency, seed 001 (no tables at all) and the bytes the parser could not read
     assert sorted(rules.values()) == ["agency_year_plausible", "cells_incomplete", "unreadable"]
     ay = _parquet(store, "r1", "agency_year")
     assert set(ay["source_sha256"]).isdisjoint(rules)
     assert "霍邱县扈胡镇人民政府" not in set(ay["agency_name"])  # seed 001: no tables
-    flags = {(a, y): w for a, y, w in zip(ay["agency_name"], ay["report_year"], ay["quality_warnings"])}
+    flags = {(a, y): w for a, y, w in zip(ay["agency_name"], ay["report_year"], ay["quality_warnings"], strict=True)}
     assert flags[(normalize_name(COUNTY), 2022)] == "X1"
     assert flags[(normalize_name(STREET), 2022)] == "X2"
     assert flags[(normalize_name(COUNTY), 2021)] == ""

@@ -15,7 +15,8 @@ WARNED_AGENCY = "丁街道办事处"
 
 
 def population(*, with_defects: bool = True) -> list[ExampleReport]:
-    reports = (example_series("甲县人民政府", range(2022, 2025)) + example_series("乙镇人民政府", range(2023, 2025), seed=2)
+    reports = (example_series("甲县人民政府", range(2022, 2025))
+               + example_series("乙镇人民政府", range(2023, 2025), seed=2)
                + [example_report(BAD_AGENCY, 2024, seed=5), example_report(WARNED_AGENCY, 2024, seed=6)])
     if with_defects:
         bad = next(r for r in reports if r.agency_name == BAD_AGENCY)
@@ -43,7 +44,7 @@ def marts_from(staging_frames: dict[str, pd.DataFrame], exclude: set[str] = froz
     t3 = staging_frames["table3_cells"]
     new = t3[(t3["row_key"] == "new_received") & (t3["col_key"] == "total")].set_index("source_sha256")["value"]
     ay = pd.DataFrame({
-        "agency_year_id": [f"{a}-{y}" for a, y in zip(reports["agency_name"], reports["report_year"])],
+        "agency_year_id": [f"{a}-{y}" for a, y in zip(reports["agency_name"], reports["report_year"], strict=True)],
         "agency_id": reports["agency_name"],
         "agency_name": reports["agency_name"],
         "report_year": reports["report_year"],

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import publish_builders as pb
 import pytest
 
-import publish_builders as pb
 from xxgk.alerts import load_alert_config
 from xxgk.publish import is_complete, read_current, read_manifest
 from xxgk.publish.lock import LOCK_KEY

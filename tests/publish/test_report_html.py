@@ -9,10 +9,10 @@ import subprocess
 from pathlib import Path
 
 import pandas as pd
+import publish_builders as pb
 import pytest
 from lxml import html as lxml_html
 
-import publish_builders as pb
 from xxgk.publish.report_html import QualityReportData, render_quality_report, rule_pass_rates
 from xxgk.quality.checks import CheckThresholds, prepare_inputs, run_checks
 from xxgk.quality.frames import stack_cells

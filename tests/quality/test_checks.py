@@ -8,8 +8,16 @@ from collections.abc import Callable
 import pandas as pd
 import pytest
 
-from xxgk.quality.checks import BLOCKING_RULES, GATE_RULES, WARNING_RULES, CheckThresholds, gate_frame, \
-    prepare_inputs, run_checks, stated_received
+from xxgk.quality.checks import (
+    BLOCKING_RULES,
+    GATE_RULES,
+    WARNING_RULES,
+    CheckThresholds,
+    gate_frame,
+    prepare_inputs,
+    run_checks,
+    stated_received,
+)
 from xxgk.quality.examples import ExampleReport, example_report, example_series, frames_for
 from xxgk.quality.results import QUALITY_RESULTS_COLUMNS, quarantine_reasons
 from xxgk.schema.identities import ERROR, RULES, WARNING

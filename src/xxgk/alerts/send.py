@@ -67,13 +67,15 @@ def build_dingtalk_payload(summary: AlertSummary) -> dict[str, Any]:
     """钉钉 custom robot body (msgtype markdown)."""
     return {
         "msgtype": "markdown",
-        "markdown": {"title": summary.title[:64], "text": _truncate_bytes(summary.render_markdown(), MAX_MARKDOWN_BYTES)},
+        "markdown": {"title": summary.title[:64],
+                     "text": _truncate_bytes(summary.render_markdown(), MAX_MARKDOWN_BYTES)},
     }
 
 
 def build_wecom_payload(summary: AlertSummary) -> dict[str, Any]:
     """企业微信 group robot body (msgtype markdown)."""
-    return {"msgtype": "markdown", "markdown": {"content": _truncate_bytes(summary.render_markdown(), MAX_MARKDOWN_BYTES)}}
+    content = _truncate_bytes(summary.render_markdown(), MAX_MARKDOWN_BYTES)
+    return {"msgtype": "markdown", "markdown": {"content": content}}
 
 
 def sign_dingtalk_url(url: str, secret: str, now_ms: int | None = None) -> str:

@@ -52,7 +52,8 @@ COMMON_DESCRIPTIONS: dict[str, str] = {
 def _cell_column_descriptions() -> dict[str, str]:
     out: dict[str, str] = {}
     for c in TABLE2_CELLS:
-        out[f"t2_{c.key}"] = f"表二 {c.item} {c.row_label} · {c.col_label}" + (" (万元)" if c.unit == "wan_yuan" else "")
+        unit = " (万元)" if c.unit == "wan_yuan" else ""
+        out[f"t2_{c.key}"] = f"表二 {c.item} {c.row_label} · {c.col_label}{unit}"
     for r in TABLE3_ROW_SPECS:
         for col, label in TABLE3_COL_LABELS.items():
             out[f"t3_{r.key}_{col}"] = f"表三 {r.row_id} {r.label} · {label}"
@@ -110,15 +111,15 @@ def filter_quarantined(marts: Mapping[str, pd.DataFrame], quarantine: pd.DataFra
     quarantined agency-years; other marts (dimensions, roll-ups built before the gate) are kept as they are.
     """
     shas = set(quarantine["source_sha256"]) if not quarantine.empty else set()
-    years = {(a, int(y)) for a, y in zip(quarantine.get("agency_name", []), quarantine.get("report_year", []))
-             if a is not None and pd.notna(y)}
+    pairs = zip(quarantine.get("agency_name", []), quarantine.get("report_year", []), strict=True)
+    years = {(a, int(y)) for a, y in pairs if a is not None and pd.notna(y)}
     out: dict[str, pd.DataFrame] = {}
     for name, df in marts.items():
         if "source_sha256" in df.columns:
             out[name] = df[~df["source_sha256"].isin(shas)].reset_index(drop=True)
         elif "report_year" in df.columns and "agency_name" in df.columns and years:
-            keys = list(zip(df["agency_name"], df["report_year"]))
-            keep = [not (a, int(y) if pd.notna(y) else None) in years for a, y in keys]
+            keys = list(zip(df["agency_name"], df["report_year"], strict=True))
+            keep = [(a, int(y) if pd.notna(y) else None) not in years for a, y in keys]
             out[name] = df[keep].reset_index(drop=True)
         else:
             out[name] = df
@@ -159,7 +160,8 @@ def load_dbt_descriptions(models_dir: Path) -> tuple[dict[str, str], dict[str, d
             for col in model.get("columns") or []:
                 label = (col.get("meta") or {}).get("label_zh")
                 text = " ".join(str(col.get("description") or "").split())
-                columns.setdefault(name, {})[col["name"]] = f"{text} ({label})" if label and text else text or label or ""
+                described = f"{text} ({label})" if label and text else text or label or ""
+                columns.setdefault(name, {})[col["name"]] = described
     return tables, columns
 
 
@@ -203,7 +205,8 @@ def revisions(previous: pd.DataFrame | None, current: pd.DataFrame,
     changed value (one row per cell)."""
     if previous is None:
         rows = [{"change": "added", "agency": a, "report_year": y, "column": None, "old_value": None,
-                 "new_value": None} for a, y in zip(current[_agency_key(current)], current["report_year"])]
+                 "new_value": None}
+                for a, y in zip(current[_agency_key(current)], current["report_year"], strict=True)]
         return _with_names(pd.DataFrame(rows, columns=list(REVISION_COLUMNS)), current, None)
     key = _agency_key(current)
     prev_key = key if key in previous.columns else _agency_key(previous)
@@ -239,7 +242,7 @@ def _with_names(rev: pd.DataFrame, current: pd.DataFrame, previous: pd.DataFrame
     names: dict[object, object] = {}
     for df in (previous, current):
         if df is not None and key != "agency_name" and key in df.columns and "agency_name" in df.columns:
-            names.update(zip(df[key], df["agency_name"]))
+            names.update(zip(df[key], df["agency_name"], strict=True))
     rev.insert(2, "agency_name", rev["agency"].map(names) if names else rev["agency"])
     return rev
 
@@ -251,7 +254,8 @@ def revisions_markdown(rev: pd.DataFrame, previous_id: str | None, release_id: s
         lines.append(f"* {change}: {counts.get(change, 0)}")
     changed = rev[rev["change"] == "changed"]
     if not changed.empty:
-        lines += ["", "## Changed values (first 200)", "", "| agency | year | column | old | new |", "|---|---|---|---|---|"]
+        lines += ["", "## Changed values (first 200)", "", "| agency | year | column | old | new |",
+                  "|---|---|---|---|---|"]
         for r in changed.head(200).itertuples():
             lines.append(f"| {r.agency_name} | {r.report_year} | `{r.column}` | {r.old_value} | {r.new_value} |")
     for change in ("added", "removed"):

@@ -127,7 +127,7 @@ class PublishLock:
             self.store.delete(LOCK_KEY)
             logger.info("publication lock released by %s", self.owner)
 
-    def __enter__(self) -> "PublishLock":
+    def __enter__(self) -> PublishLock:
         self.acquire()
         return self
 

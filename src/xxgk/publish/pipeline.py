@@ -84,7 +84,7 @@ def library_gate(frame: pd.DataFrame, results: pd.DataFrame, run_id: str) -> Gat
     return GateVerdict(
         engine="xxgk.quality",
         evaluated_columns=frozenset(results["gate_column"]),
-        failed=frozenset(zip(failed["source_sha256"], failed["gate_column"])),
+        failed=frozenset(zip(failed["source_sha256"], failed["gate_column"], strict=True)),
         success=bool(blocking["passed"].all()),
     )
 
@@ -93,7 +93,8 @@ def apply_verdict(results: pd.DataFrame, verdict: GateVerdict) -> pd.DataFrame:
     """Set ``passed`` from the gate's verdict for the columns it evaluated; log any disagreement."""
     out = results.copy()
     covered = out["gate_column"].isin(verdict.evaluated_columns)
-    gate_failed = pd.Series([(s, c) in verdict.failed for s, c in zip(out["source_sha256"], out["gate_column"])],
+    pairs = zip(out["source_sha256"], out["gate_column"], strict=True)
+    gate_failed = pd.Series([(s, c) in verdict.failed for s, c in pairs],
                             index=out.index, dtype=bool)
     disagree = covered & (gate_failed == out["passed"].astype(bool))
     if disagree.any():
@@ -119,10 +120,11 @@ def load_staging(store: ObjectStore, tables: tuple[str, ...] = STAGING_TABLES) -
         # only the latest parse of each raw object counts
         latest = out["reports"].sort_values(["parsed_at", "parser_version"]).drop_duplicates("source_sha256",
                                                                                               keep="last")
-        keep = set(zip(latest["source_sha256"], latest["parser_version"]))
+        keep = set(zip(latest["source_sha256"], latest["parser_version"], strict=True))
         for table, df in out.items():
             if not df.empty and "parser_version" in df.columns:
-                out[table] = df[[k in keep for k in zip(df["source_sha256"], df["parser_version"])]].reset_index(
+                keys = zip(df["source_sha256"], df["parser_version"], strict=True)
+                out[table] = df[[k in keep for k in keys]].reset_index(
                     drop=True)
     return out
 
@@ -289,7 +291,7 @@ def excluded_shas(quarantine: pd.DataFrame, staging: Mapping[str, pd.DataFrame],
     years = quarantined_agency_years(quarantine, population)
     if warehouse is not None and warehouse.versions is not None and years:
         v = warehouse.versions
-        out |= {s for s, a, y in zip(v["source_sha256"], v["agency_id"], v["report_year"])
+        out |= {s for s, a, y in zip(v["source_sha256"], v["agency_id"], v["report_year"], strict=True)
                 if pd.notna(y) and (str(a), int(y)) in years}
     return out
 

@@ -50,7 +50,8 @@ def rebuild_with_dbt(store: ObjectStore, excluded: set[str], *, project_dir: Pat
     with tempfile.TemporaryDirectory(prefix="xxgk-publish-build-") as tmp:
         root = Path(tmp)
         n = copy_staging_without(store, excluded, root)
-        paths = DbtPaths(project_dir or default_project_dir(), str(root / "staging"), root / "warehouse" / "xxgk.duckdb",
+        paths = DbtPaths(project_dir or default_project_dir(), str(root / "staging"),
+                         root / "warehouse" / "xxgk.duckdb",
                          "local")
         logger.info("rebuilding the marts without %d reports (%d staging files)", len(excluded), n)
         result = run_dbt(paths, commands)

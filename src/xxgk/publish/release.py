@@ -63,7 +63,7 @@ class ReleaseManifest:
         }, ensure_ascii=False, indent=2, default=str).encode()
 
     @classmethod
-    def from_json(cls, data: bytes) -> "ReleaseManifest":
+    def from_json(cls, data: bytes) -> ReleaseManifest:
         d = json.loads(data)
         return cls(d["release_id"], d["created_at"], d.get("previous_release"), tuple(d["files"]), d.get("meta", {}))
 

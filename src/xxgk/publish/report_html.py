@@ -60,7 +60,7 @@ def svg_bar_chart(labels: Sequence[str], values: Sequence[float], *, colors: Seq
     inner = width - left - right
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" class="chart"><title>{html.escape(title)}</title>']
-    for i, (label, value, color) in enumerate(zip(labels, values, colors)):
+    for i, (label, value, color) in enumerate(zip(labels, values, colors, strict=True)):
         y = 20 + i * (bar_h + gap)
         w = 0 if top <= 0 else max(0.0, min(1.0, value / top)) * inner
         parts.append(f'<text x="{left - 6}" y="{y + 13}" text-anchor="end" font-size="12">{html.escape(label)}</text>')
@@ -78,11 +78,11 @@ def svg_stacked_chart(labels: Sequence[str], published: Sequence[int], quarantin
     """Horizontal stacked bars: published and quarantined reports per group."""
     bar_h, gap, left, right = 18, 6, 170, 90
     height = len(labels) * (bar_h + gap) + 30
-    top = max([p + q for p, q in zip(published, quarantined)] + [1])
+    top = max([p + q for p, q in zip(published, quarantined, strict=True)] + [1])
     inner = width - left - right
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" class="chart"><title>{html.escape(title)}</title>']
-    for i, (label, p, q) in enumerate(zip(labels, published, quarantined)):
+    for i, (label, p, q) in enumerate(zip(labels, published, quarantined, strict=True)):
         y = 20 + i * (bar_h + gap)
         wp, wq = p / top * inner, q / top * inner
         parts.append(f'<text x="{left - 6}" y="{y + 13}" text-anchor="end" font-size="12">{html.escape(label)}</text>')
@@ -158,7 +158,7 @@ code{font-size:.85em}
 {% endfor %}</tbody></table>
 {% if d.data_docs_href %}<p>Great Expectations Data Docs: <a href="{{ d.data_docs_href }}">{{ d.data_docs_href }}</a></p>{% endif %}
 </body></html>
-""")
+""")  # noqa: E501
 
 MAX_WARNING_ROWS = 500
 
@@ -182,7 +182,7 @@ def render_quality_report(d: QualityReportData) -> str:
     rates_chart = svg_bar_chart(
         list(rates["rule_id"]), list(rates["pass_rate"]), max_value=1.0, title="pass rate per rule",
         colors=[COLORS["error"] if (s == ERROR and f) else COLORS["warning"] if f else COLORS["pass"]
-                for s, f in zip(rates["severity"], rates["failed"])])
+                for s, f in zip(rates["severity"], rates["failed"], strict=True)])
     q = d.quarantine.copy()
     if "snippet" not in q.columns:
         q["snippet"] = ""

@@ -39,7 +39,8 @@ logger = logging.getLogger(__name__)
 
 # The rules this gate computes, blocking first. Every id is a key of RULES.
 BLOCKING_RULES: tuple[str, ...] = (
-    "I1", "I2", "I3", "I4", "unreadable", "cells_incomplete", "non_negative", "agency_year_plausible", "one_current_report",
+    "I1", "I2", "I3", "I4", "unreadable", "cells_incomplete", "non_negative", "agency_year_plausible",
+    "one_current_report",
 )
 WARNING_RULES: tuple[str, ...] = (
     "X1", "X2", "text_vs_table", "yoy_outlier", "fee_magnitude", "spam_detected", "format_2019_late",
@@ -171,8 +172,9 @@ def _previous_year(inputs: CheckInputs) -> pd.Series:
     rep = inputs.reports
     cur = rep[rep["is_current"] & rep["agency_key"].notna() & rep["report_year"].notna()]
     cur = cur.drop_duplicates(["agency_key", "report_year"], keep=False)
-    by_key = {(a, int(y)): s for a, y, s in zip(cur["agency_key"], cur["report_year"], cur["source_sha256"])}
-    prev = [by_key.get((a, int(y) - 1)) for a, y in zip(cur["agency_key"], cur["report_year"])]
+    keyed = zip(cur["agency_key"], cur["report_year"], cur["source_sha256"], strict=True)
+    by_key = {(a, int(y)): s for a, y, s in keyed}
+    prev = [by_key.get((a, int(y) - 1)) for a, y in zip(cur["agency_key"], cur["report_year"], strict=True)]
     return pd.Series(prev, index=cur.index, dtype=object).reindex(rep.index)
 
 
@@ -192,7 +194,7 @@ def check_identities(inputs: CheckInputs) -> list[_Block | None]:
     """I1–I4 for every column, row and group, per report layout; skipped where a cell is missing."""
     out: list[_Block | None] = []
     rep, values = inputs.reports, inputs.values
-    for version, group in rep.groupby("format_version"):
+    for version in rep["format_version"].unique():
         mask_version = rep["format_version"] == version
         try:
             identities = all_identities(str(version))
@@ -253,9 +255,9 @@ def check_completeness(inputs: CheckInputs) -> list[_Block | None]:
             missing = ~(present | na_ok)
             n_missing = missing.sum(axis=1).astype("float64")
             whole = n_missing == len(cols)
+            counted = n_missing.map(f"{{:.0f}} of {len(cols)} {table} cells neither reported nor derived: ".format)
             msg = np.where(whole, f"{table} not found: none of its {len(cols)} cells is present",
-                           n_missing.map(lambda n: f"{int(n)} of {len(cols)} {table} cells neither reported nor "
-                                                   "derived: ").to_numpy() + _offending_cells(missing).str.slice(
+                           counted.to_numpy() + _offending_cells(missing).str.slice(
                                0, 300).to_numpy())
             out.append(_rows(rep, mask_version, "cells_incomplete", f"cells_incomplete.{table}",
                              left=len(cols) - n_missing, right=float(len(cols)), delta=n_missing,
@@ -273,7 +275,8 @@ def check_non_negative(inputs: CheckInputs) -> list[_Block | None]:
         bad = (v < 0) | ((v != np.floor(v)) & v.notna() & is_count)
         n_bad = bad.sum(axis=1).astype("float64")
         offending = _offending_cells(bad)
-        msg = n_bad.map(lambda n: f"{int(n)} {table} cells negative or not whole numbers: ") + offending.str.slice(0, 300)
+        msg = (n_bad.map(lambda n, t=table: f"{int(n)} {t} cells negative or not whole numbers: ")
+               + offending.str.slice(0, 300))
         out.append(_rows(rep, pd.Series(True, index=rep.index), "non_negative", f"non_negative.{table}",
                          left=n_bad, right=0.0, delta=n_bad, cells=offending, message=msg))
     return out
@@ -296,7 +299,8 @@ def check_agency_year(inputs: CheckInputs, thresholds: CheckThresholds) -> list[
     return [
         _rows(rep, everyone, "agency_year_plausible", "agency_year_plausible.agency", left=None, right=None,
               delta=(~ok_agency).astype("float64"), cells="agency_name",
-              message="agency name missing or implausible: " + rep["agency_name"].map(lambda x: repr(x) if x == x else "None")),
+              message="agency name missing or implausible: "
+              + rep["agency_name"].map(lambda x: repr(x) if x == x else "None")),
         _rows(rep, everyone, "agency_year_plausible", "agency_year_plausible.year",
               left=year.astype("float64"), right=None, delta=(~ok_year).astype("float64"), cells="report_year",
               message=f"report year missing or outside {thresholds.min_year}–{thresholds.max_year}: "
@@ -485,7 +489,8 @@ def gate_frame(inputs: CheckInputs, results: pd.DataFrame) -> pd.DataFrame:
 CONCERNS = ("identities", "completeness", "ranges", "continuity")
 RULE_CONCERN: dict[str, str] = {
     "I1": "identities", "I2": "identities", "I3": "identities", "I4": "identities", "text_vs_table": "identities",
-    "unreadable": "completeness", "cells_incomplete": "completeness", "agency_year_plausible": "completeness", "one_current_report": "completeness",
+    "unreadable": "completeness", "cells_incomplete": "completeness", "agency_year_plausible": "completeness",
+    "one_current_report": "completeness",
     "non_negative": "ranges", "fee_magnitude": "ranges", "spam_detected": "ranges", "format_2019_late": "ranges",
     "X1": "continuity", "X2": "continuity", "yoy_outlier": "continuity",
 }

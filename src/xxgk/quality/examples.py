@@ -37,12 +37,12 @@ class ExampleReport:
     statuses: dict[str, str]
     parse_status: str = "ok"
 
-    def set(self, cell: str, value: float | None, status: str | None = None) -> "ExampleReport":
+    def set(self, cell: str, value: float | None, status: str | None = None) -> ExampleReport:
         self.values[cell] = value
         self.statuses[cell] = status or ("reported" if value is not None else "blank")
         return self
 
-    def make_unreadable(self) -> "ExampleReport":
+    def make_unreadable(self) -> ExampleReport:
         """What staging holds for bytes the parser could not read: every cell absent, parse_status failed."""
         for cid in self.values:
             self.set(cid, None, "absent")
@@ -115,7 +115,7 @@ def example_report(agency_name: str = "示例县人民政府", report_year: int 
         values[cell_id("table3", row, col)] = float(v)
     for group in TABLE4_GROUPS:
         parts = [rng.choice((0, 0, 1, 3)) for _ in range(4)]
-        for leaf, v in zip([x for x in TABLE4_LEAVES if x != "total"], parts):
+        for leaf, v in zip([x for x in TABLE4_LEAVES if x != "total"], parts, strict=True):
             values[cell_id("table4", f"{group}_{leaf}")] = float(v)
         values[cell_id("table4", f"{group}_total")] = float(sum(parts))
     statuses = {c: "reported" for c in values}

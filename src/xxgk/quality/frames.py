@@ -21,7 +21,8 @@ def _with_cell_id(cells: pd.DataFrame, table: str) -> pd.DataFrame:
     if "cell_id" in cells.columns and cells["cell_id"].notna().all():
         return cells
     col = cells["col_key"] if "col_key" in cells.columns else pd.Series([None] * len(cells), index=cells.index)
-    ids = [cell_id(table, r, c if isinstance(c, str) and c else None) for r, c in zip(cells["row_key"], col)]
+    pairs = zip(cells["row_key"], col, strict=True)
+    ids = [cell_id(table, r, c if isinstance(c, str) and c else None) for r, c in pairs]
     return cells.assign(cell_id=ids)
 
 
