@@ -87,6 +87,8 @@ def _hostile_files() -> dict[str, tuple[bytes, str]]:
         "pdf-garbage": (b"%PDF-1.7\n" + bytes(range(256)) * 64, ""),
         "pdf-no-text": (_pdf([_stream(b"")]), "no readable text"),
         "image-pixel-bomb": (_png_claiming(100_000, 100_000), ""),
+        "office-encrypted": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600
+                             + "EncryptedPackage".encode("utf-16-le"), "password"),
         "ole-garbage": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600 + "Workbook".encode("utf-16-le"), ""),
     }
 

@@ -41,6 +41,7 @@ def _png() -> bytes:
         pytest.param("一、总体情况\n规章\t0\n".encode("gb18030"), "text", id="text-gb18030"),
         pytest.param(bytes(range(256)) * 4, "unknown", id="binary-noise"),
         pytest.param(b"", "unknown", id="empty"),
+        pytest.param("BMW 政府信息公开工作年度报告".encode(), "text", id="text-starting-with-BM"),
         pytest.param(_zip({"a.txt": b"x"}), "zip", id="plain-zip"),
         pytest.param(b"PK\x03\x04garbage", "unknown", id="broken-zip"),
     ],

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from xxgk.parsing.model import Cell, Document
 from xxgk.parsing.readers.errors import ReaderError
-from xxgk.parsing.readers.sniff import sniff_media_type
+from xxgk.parsing.readers.sniff import is_encrypted_office, sniff_media_type
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +78,8 @@ def read_binary(data: bytes, media_type: str | None = None) -> Document:
         from xxgk.parsing.readers.ocr import read_image
 
         return read_image(data)
+    if is_encrypted_office(data):
+        raise ReaderError("password-protected Office file (encrypted DOCX/XLSX); it cannot be read")
     if media_type == "zip":
         raise ReaderError("a ZIP archive that is neither DOCX nor XLSX; unpack it and ingest the reports inside")
     raise ReaderError(f"not a supported report format (detected media type: {media_type})")

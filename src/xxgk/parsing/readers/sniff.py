@@ -31,8 +31,8 @@ _IMAGE_MAGICS = (
     b"GIF89a",
     b"II*\x00",  # TIFF little-endian
     b"MM\x00*",  # TIFF big-endian
-    b"BM",  # BMP
 )
+_BMP_HEADER_SIZES = (b"\x0c\0\0\0", b"\x28\0\0\0", b"\x40\0\0\0", b"\x6c\0\0\0", b"\x7c\0\0\0")
 _HTML_MARKERS = re.compile(
     rb"<\s*(?:!doctype\s+html|html|head|body|table|tr|td|div|p|meta|title|span|br)\b", re.IGNORECASE
 )
@@ -51,7 +51,8 @@ def sniff_media_type(data: bytes) -> str:
         return _sniff_ole(data)
     if data.startswith(b"{\\rtf"):
         return "doc"  # RTF: LibreOffice converts it like a legacy Word file
-    if any(data.startswith(m) for m in _IMAGE_MAGICS) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+    if (any(data.startswith(m) for m in _IMAGE_MAGICS) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+            or (data[:2] == b"BM" and data[14:18] in _BMP_HEADER_SIZES)):
         return "image"
     return _sniff_text(data[:TEXT_SNIFF_BYTES])
 
@@ -77,6 +78,11 @@ def _sniff_ole(data: bytes) -> str:
     if _utf16(b"Workbook") in window or _utf16(b"Book") in window:
         return "xls"
     return "unknown"
+
+
+def is_encrypted_office(data: bytes) -> bool:
+    """A password-protected DOCX/XLSX: Office wraps it in an OLE2 file holding an ``EncryptedPackage`` stream."""
+    return data.startswith(_OLE_MAGIC) and _utf16(b"EncryptedPackage") in data[:OLE_NAME_SCAN_BYTES]
 
 
 def _utf16(name: bytes) -> bytes:
