@@ -149,7 +149,7 @@ def _rows(rep: pd.DataFrame, mask: pd.Series, rule_id: str, check_name: str, *, 
         "severity": np.full(n, RULES[rule_id].severity, dtype=object),
         "check_name": np.full(n, check_name, dtype=object),
         "gate_column": np.full(n, gate_column(check_name), dtype=object),
-        "cells": pick(cells),
+        "cells": np.where(passed, "", pick(cells)),  # listed where a check fails (deterministic otherwise)
         "left_value": pick(left, float),
         "right_value": pick(right, float),
         "delta": d,

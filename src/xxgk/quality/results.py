@@ -41,7 +41,7 @@ QUALITY_RESULTS_DESCRIPTIONS: dict[str, str] = {
     "severity": "error (blocks publication) or warning (published with the flag)",
     "check_name": "the instance of the rule: I1.research, cells_incomplete.table3, X1.total",
     "gate_column": "the gate-frame column the Great Expectations suite validated",
-    "cells": "comma-separated dotted cell ids involved",
+    "cells": "comma-separated dotted cell ids involved (listed when the check fails)",
     "left_value": "left side of the equation, or the measured value",
     "right_value": "right side of the equation, or the expected value / limit",
     "delta": "the violation, 0 when the check passes: left − right for an equation, the excess over the limit for "
