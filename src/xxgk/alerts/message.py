@@ -99,8 +99,12 @@ def summarize_results(
     release_id: str | None = None,
     report_location: str | None = None,
     worst: int = WORST_REPORTS,
+    reports_checked: int | None = None,
 ) -> AlertSummary:
-    """Summarise quality-result rows (``source_sha256, agency_name, report_year, rule_id, severity, passed``)."""
+    """Summarise quality-result rows (``source_sha256, agency_name, report_year, rule_id, severity, passed``).
+
+    Passing only the failed rows is enough when ``reports_checked`` is given.
+    """
     failed_rules: dict[str, set[str]] = defaultdict(set)
     failed_checks: Counter[str] = Counter()
     who: dict[str, tuple[str | None, int | None]] = {}
@@ -122,7 +126,7 @@ def summarize_results(
         lake=lake,
         release_id=release_id,
         report_location=report_location,
-        reports_checked=len(reports),
+        reports_checked=len(reports) if reports_checked is None else reports_checked,
         reports_quarantined=len(failed_rules),
         counts_per_rule=dict(sorted(per_rule.items())),
         worst_reports=tuple(

@@ -323,8 +323,10 @@ def publish(
         send_alerts(summary, alert_config)
         raise
     if outcome.reports_quarantined and outcome.results is not None:
-        summary = summarize_results(outcome.results.to_dict("records"), run_id=run_id, lake=store.uri(),
-                                    release_id=outcome.release_id, report_location=outcome.report_uri)
+        failed = outcome.results[~outcome.results["passed"]]
+        summary = summarize_results(failed.to_dict("records"), run_id=run_id, lake=store.uri(),
+                                    release_id=outcome.release_id, report_location=outcome.report_uri,
+                                    reports_checked=outcome.reports_checked)
         outcome.deliveries = send_alerts(summary, alert_config)
     return outcome
 
