@@ -2,7 +2,7 @@
 
 Clean reports must come back exactly. Glued digits may stay unresolved but must never be guessed wrong.
 Defective reports must come back with the right numbers (as published, or derived) and the right rule ids.
-Known parser gaps found this way are pinned as non-strict xfail tests, so they flip to XPASS once fixed.
+Parser gaps found this way became the regression tests at the end of this module.
 """
 
 from __future__ import annotations
@@ -68,8 +68,6 @@ def test_glued_digits_are_split_or_flagged_never_guessed() -> None:
             assert rules & {"glued_ambiguous", "cells_incomplete"}, cid
 
 
-@pytest.mark.xfail(strict=False, reason="parser: a glued 「3.危及“三安全一稳定”」 row (label ending in a quote) "
-                                        "is not read; its cells come back derived instead of reported")
 def test_glued_row_ending_in_a_quote_is_read() -> None:
     rng = random.Random("glued-quote")
     report = random_report(rng, serialization="glued", variants=False, level="township")
@@ -108,9 +106,6 @@ def test_defective_reports_keep_numbers_and_name_the_rule(kind: str) -> None:
             assert expected_rule in rules, (serialization, defect, rules)
 
 
-@pytest.mark.xfail(strict=False, reason="parser: when one row of table 三 lost one value, the column identities "
-                                        "fix the lost position, but the parser maps the six values onto the "
-                                        "leftmost columns and then reports spurious I1/I2/I3 breaks")
 def test_single_lost_cell_is_placed_by_the_identities() -> None:
     rng = random.Random("lost-row")
     checked = 0
@@ -125,9 +120,6 @@ def test_single_lost_cell_is_placed_by_the_identities() -> None:
         assert _diff(_effective(truth), _effective(parsed)) == []
 
 
-@pytest.mark.xfail(strict=False, reason="parser: in tab rows, a row whose six applicant cells are blank "
-                                        "(consecutive tabs, only 总计 filled) is read as one value mapped onto "
-                                        "自然人 instead of by position; 总计 is lost and cells are incomplete")
 def test_blank_applicant_cells_in_tab_rows_keep_their_positions() -> None:
     rng = random.Random("tab-blank")
     checked = 0
@@ -140,8 +132,6 @@ def test_blank_applicant_cells_in_tab_rows_keep_their_positions() -> None:
         assert _diff(_effective(truth), _effective(parsed)) == []
 
 
-@pytest.mark.xfail(strict=False, reason="parser: spam detection knows a few phrases (麻将胡了, PG电子 …) but not "
-                                        "others common on defaced sites (半岛体育全站app, 爱游戏体育官网入口 …)")
 def test_every_planted_spam_phrase_is_detected() -> None:
     from xxgk.synth.style import SPAM_PHRASES
 
@@ -171,8 +161,6 @@ def test_fee_statements_without_a_charge_are_recognised(status: str) -> None:
         assert _parse(report)["fee"]["status"] == status
 
 
-@pytest.mark.xfail(strict=False, reason="parser: a charged 信息处理费 sentence (「本年度共发出收费通知2件，"
-                                        "收取信息处理费140元」) is read as status none with no amount")
 def test_charged_fee_statements_keep_their_amount() -> None:
     for report in _reports_with_fee("charged", 4):
         fee = _parse(report)["fee"]

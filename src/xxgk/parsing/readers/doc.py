@@ -1,6 +1,7 @@
-"""Legacy Word (.doc), WPS (.wps) and RTF reports → :class:`~xxgk.parsing.model.Document`, through a converter.
+"""Legacy Word (.doc), WPS (.wps), RTF and MHT reports → :class:`~xxgk.parsing.model.Document`.
 
-The best installed converter wins:
+MHT ("single file web page", often published with a .doc name) is unwrapped here and its HTML read by the HTML
+reader. Everything else goes through a converter, the best installed one first:
 
 1. **LibreOffice headless** (Debian ``libreoffice-writer-nogui``) converts the file to DOCX, which
    :func:`~xxgk.parsing.readers.docx.read_docx` reads with merged cells intact. It reads .doc, .wps and RTF.
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 CONVERTER_PACKAGES = "libreoffice-writer-nogui (or antiword, or catdoc)"
 MAX_CONVERTED_TEXT_BYTES = 32 * 1024 * 1024  # converter output beyond this is refused
+MAX_MHT_BYTES = 64 * 1024 * 1024  # a Word web page with its images
 
 
 def available_converters() -> list[str]:
@@ -35,6 +37,10 @@ def available_converters() -> list[str]:
 def read_doc(data: bytes, *, converters: Sequence[str] | None = None) -> Document:
     """Read a legacy Word/WPS/RTF file through the best installed converter (or the first of ``converters`` that
     works); raises :class:`ReaderError`."""
+    from xxgk.parsing.readers.sniff import is_mht
+
+    if is_mht(data):
+        return read_mht(data)
     installed = available_converters()
     converters = installed if converters is None else [c for c in converters if c in installed]
     if not converters:
@@ -55,6 +61,31 @@ def read_doc(data: bytes, *, converters: Sequence[str] | None = None) -> Documen
             logger.info("converter %s failed: %s", name, exc)
             errors.append(f"{name}: {exc}")
     raise ReaderError("legacy Word/WPS file could not be converted (" + "; ".join(errors) + ")")
+
+
+def read_mht(data: bytes) -> Document:
+    """Word's "single file web page" (MHTML): the HTML part, decoded from quoted-printable/base64 and its charset,
+    read by the HTML reader."""
+    import email
+    from email import policy
+
+    if len(data) > MAX_MHT_BYTES:
+        raise ReaderError(f"MHT file is larger than {MAX_MHT_BYTES // 2**20} MiB")
+    try:
+        message = email.message_from_bytes(data, policy=policy.default)
+        part = next((p for p in message.walk() if p.get_content_type() == "text/html"), None)
+        if part is None:
+            raise ReaderError("MHT file holds no HTML page")
+        text = part.get_content()
+    except ReaderError:
+        raise
+    except Exception as exc:  # malformed MIME, unknown charset …
+        raise ReaderError(f"MHT file could not be decoded: {type(exc).__name__}: {exc}") from exc
+    from xxgk.parsing.readers.html import read_html
+
+    document = read_html(text if isinstance(text, str) else text.decode("utf-8", "replace"))
+    return Document(lines=document.lines, rows=document.rows, media_type="doc", encoding=part.get_content_charset(),
+                    reader_issues=document.reader_issues)
 
 
 def _with_libreoffice(data: bytes, is_rtf: bool) -> Document:

@@ -49,6 +49,8 @@ def sniff_media_type(data: bytes) -> str:
         return _sniff_zip(data)
     if data.startswith(_OLE_MAGIC):
         return _sniff_ole(data)
+    if is_mht(data):
+        return "doc"  # Word's "single file web page" (.mht, often published as .doc)
     if data.startswith(b"{\\rtf"):
         return "doc"  # RTF: LibreOffice converts it like a legacy Word file
     if (any(data.startswith(m) for m in _IMAGE_MAGICS) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
@@ -78,6 +80,14 @@ def _sniff_ole(data: bytes) -> str:
     if _utf16(b"Workbook") in window or _utf16(b"Book") in window:
         return "xls"
     return "unknown"
+
+
+def is_mht(data: bytes) -> bool:
+    """MHTML: a MIME multipart/related message wrapping an HTML page and its images."""
+    head = data[:2048].lstrip().lower()
+    return head.startswith((b"mime-version:", b"from:", b"content-type: multipart/related")) and (
+        b"multipart/related" in head
+    )
 
 
 def is_encrypted_office(data: bytes) -> bool:

@@ -24,7 +24,7 @@ from xxgk.schema.keys import TABLE3_ROW_SPECS
 MAX_LINE_FOR_GLUE = 4000  # longer lines are prose or garbage; never try to split them
 _DIGITS_SPLIT = re.compile(r"(\d+)")
 _PIPE_ONLY = re.compile(r"^[|\s]+$")
-_LABEL_THEN_DIGIT = re.compile(r"[^\W\d_)）\]][0-9０-９]|[)）][0-9０-９]")
+_LABEL_THEN_DIGIT = re.compile(r"[^\d\s|０-９][0-9０-９]")
 
 BLANK_LINE, MARKER_LINE, GRID_LINE, SINGLE_LINE, EMPTY_CELL_LINE = range(5)
 

@@ -7,11 +7,12 @@ left, and says so. Glued digit runs are split with I2 per row and I1/I3 across r
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from xxgk.parsing import glued, labels
-from xxgk.parsing.cells import LABEL, NUMBER, classify
-from xxgk.parsing.derive import check_identities
+from xxgk.parsing.cells import BLANK, LABEL, NUMBER, classify
+from xxgk.parsing.derive import check_identities, derive_forced
 from xxgk.parsing.model import Cell, CellValue, Issue, Row
 from xxgk.parsing.normalize import normalize_label
 from xxgk.parsing.tables.common import (
@@ -111,7 +112,51 @@ def _map_rows(found: dict[str, LabelledRow], header_cols: set[str], result: Tabl
             result.cells[cell_id("table3", row_key, col)] = cell_value(cell, hit.label.text)
     if glued_rows:
         _split_glued_rows(glued_rows, found, layout, result)
+    _place_by_identities(found, layout, result)
     _merge_lost_column_issues(result)
+
+
+def _place_by_identities(found: dict[str, LabelledRow], layout: str, result: TableResult) -> None:
+    """Rows that lost cells and whose numbers differ: try every order-keeping placement of their values and keep
+    the ones under which the identities (with forced cells derived) hold. One survivor is used; several that
+    disagree leave the row unread, reported, never guessed."""
+    pending = [i for i in result.issues if i.rule == "column_placement_ambiguous"]
+    if not pending:
+        return
+    identities = table3_identities(layout)
+    for issue in pending:
+        row = issue.message.split()[1]
+        hit = found[row]
+        values = [c for c in strip_leading_blanks(hit.values)]
+        base = {k: v for k, v in result.cells.items() if not k.startswith(f"table3.{row}.")}
+        survivors: list[dict[str, CellValue]] = []
+        for columns in itertools.combinations(TABLE3_COLS, len(values)):
+            placed = {cell_id("table3", row, c): CellValue(None, "absent") for c in TABLE3_COLS}
+            placed.update({cell_id("table3", row, c): cell_value(v, hit.label.text)
+                           for c, v in zip(columns, values, strict=True)})
+            cells = {**base, **placed}
+            known = {k: v.value for k, v in cells.items()}
+            derivable = [k for k, v in cells.items() if v.value is None and v.status != "na"]
+            merged = {**known, **derive_forced(known, derivable, identities)}
+            if not check_identities(merged, identities):
+                survivors.append(placed)
+        result.issues.remove(issue)
+        distinct = {tuple(sorted((k, v.value) for k, v in s.items())) for s in survivors}
+        lost = tuple(k for k, v in (survivors[0].items() if survivors else ()) if v.status == "absent")
+        if len(distinct) == 1:
+            result.cells.update(survivors[0])
+            result.issues.append(Issue("column_lost", RULES["column_lost"].severity,
+                                       f"row {row} carries {len(values)} values instead of {N_COLS}; placed where "
+                                       "the identities hold", lost, hit.row.loc))
+        else:
+            for col in TABLE3_COLS:
+                cid = cell_id("table3", row, col)
+                result.cells[cid] = CellValue(None, "blank", " ".join(v.text for v in values), hit.label.text,
+                                              hit.row.loc)
+            result.issues.append(Issue("column_placement_ambiguous", RULES["column_placement_ambiguous"].severity,
+                                       f"row {row} carries {len(values)} values instead of {N_COLS}; "
+                                       f"{len(survivors)} placements satisfy the identities; left unread",
+                                       tuple(cell_id("table3", row, c) for c in TABLE3_COLS), hit.row.loc))
 
 
 def _merge_lost_column_issues(result: TableResult) -> None:
@@ -132,8 +177,8 @@ def _merge_lost_column_issues(result: TableResult) -> None:
 def _place(hit: LabelledRow, header_order: list[str], result: TableResult) -> dict[str, Cell | None]:
     """Which column each value cell belongs to (None where the row lost the cell)."""
     values = hit.values
-    if len(values) > N_COLS:
-        values = strip_leading_blanks(values)
+    while len(values) > N_COLS and classify(values[0].text).kind == BLANK:
+        values = values[1:]  # leading blanks beyond the seven columns are label spans (tab rows)
     stripped = strip_leading_blanks(values)
     if 0 < len(header_order) < N_COLS and len(stripped) == len(header_order):
         # The header shows which columns the export lost (seed 002 lost 其他); leading blanks were label spans.
@@ -162,7 +207,7 @@ def _place(hit: LabelledRow, header_order: list[str], result: TableResult) -> di
 def _split_glued_rows(
     glued_rows: dict[str, str], found: dict[str, LabelledRow], layout: str, result: TableResult
 ) -> None:
-    candidates = {row: glued.splits(run, N_COLS, glued.row_total_holds) for row, run in glued_rows.items()}
+    candidates = {row: glued.sum_group_splits(run, N_COLS) for row, run in glued_rows.items()}
     unsplittable = [row for row, c in candidates.items() if not c]
     for row in unsplittable:
         del candidates[row]

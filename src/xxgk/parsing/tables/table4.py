@@ -96,7 +96,7 @@ def _trim(values: list[Cell]) -> list[Cell]:
 
 def _read_glued(cell: Cell, result: TableResult) -> None:
     run = cell.text.strip()
-    candidates = glued.splits(run, N_VALUES, glued.groups_total_hold(GROUP_SIZE))
+    candidates = glued.sum_group_splits(run, GROUP_SIZE, N_VALUES // GROUP_SIZE)
     if len(candidates) == 1:
         for key, part in zip(TABLE4_KEYS, candidates[0], strict=True):
             result.cells[cell_id("table4", key)] = CellValue(part, "reported", run, None, cell.loc)

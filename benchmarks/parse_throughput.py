@@ -1,0 +1,116 @@
+"""Parse throughput: text/HTML reports per second on one core, in one process, start-up included.
+
+    python benchmarks/parse_throughput.py [--n 3000] [--seed 7]
+
+Writes a generated corpus (``xxgk.synth``; every text and HTML serialization, defects at the default rate) to a
+temporary folder, then times a fresh ``python`` process pinned to one core (``taskset -c 0`` when available) that
+imports xxgk and parses every file. Also scores cell accuracy against the ground truth for reports without
+planted defects. The figures are appended to ``benchmarks/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGET_REPORTS_PER_SECOND = 300
+RESULTS = Path(__file__).with_name("RESULTS.md")
+
+_WORKER = r"""
+import json, sys, time
+from pathlib import Path
+from xxgk.parsing.report import parse_bytes
+files = sorted(p for p in Path(sys.argv[1]).iterdir() if p.suffix in (".txt", ".html"))
+out = {}
+for p in files:
+    r = parse_bytes(p.read_bytes(), name=p.name)
+    d = r.to_json_dict()
+    out[p.name] = {"t2": d["table2"], "t3": d["table3"], "t4": d["table4"], "derived": d["derived"],
+                   "errors": sorted({i["rule"] for i in d["issues"] if i["severity"] == "error"})}
+json.dump(out, open(sys.argv[2], "w"), ensure_ascii=False)
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-write", action="store_true", help="print the figures without touching RESULTS.md")
+    args = parser.parse_args()
+
+    from xxgk.synth.corpus import write_corpus
+
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        write_corpus(corpus, args.n, seed=args.seed)
+        out = Path(tmp) / "parsed.json"
+        command = [sys.executable, "-c", _WORKER, str(corpus), str(out)]
+        if shutil.which("taskset"):
+            command = ["taskset", "-c", "0", *command]
+        started = time.perf_counter()
+        subprocess.run(command, check=True)
+        elapsed = time.perf_counter() - started
+        parsed = json.loads(out.read_text(encoding="utf-8"))
+        truth = [json.loads(line) for line in (corpus / "truth.jsonl").read_text(encoding="utf-8").splitlines()]
+
+    n = len(parsed)
+    rate = n / elapsed
+    clean = [t for t in truth if not t["defects"]]
+    cells = wrong = 0
+    wrong_reports = 0
+    for t in clean:
+        got = parsed[t["file"]]
+        bad = _compare(t, got)
+        cells += 10 + 175 + 15
+        wrong += bad
+        wrong_reports += bool(bad) or bool(got["errors"])
+    accuracy = 1 - wrong / cells if cells else float("nan")
+    lines = [
+        f"## parse throughput ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
+        "",
+        f"* machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()},"
+        f" {platform.platform()}; pinned to one core: {'yes' if shutil.which('taskset') else 'no'}",
+        f"* command: `python benchmarks/parse_throughput.py --n {args.n} --seed {args.seed}`",
+        f"* {n} generated text/HTML reports parsed in {elapsed:.2f} s wall, start-up included:"
+        f" **{rate:.0f} reports/s** (target ≥ {TARGET_REPORTS_PER_SECOND})",
+        f"* defect-free reports: {len(clean)}; cell accuracy {accuracy:.4%};"
+        f" reports with any wrong cell or a false error: {wrong_reports}",
+        "",
+    ]
+    print("\n".join(lines))
+    if not args.no_write:
+        with RESULTS.open("a", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+    return 0
+
+
+def _compare(truth: dict, got: dict) -> int:
+    """Cells where the parse differs from the ground truth (published value, or derived value where truth derives)."""
+    bad = 0
+    derived_truth = truth.get("derived", {})
+    for key, value in truth["table2"].items():
+        bad += got["t2"].get(key) != value
+    for row, cols in truth["table3"].items():
+        for col, value in cols.items():
+            cid = f"table3.{row}.{col}"
+            mine = got["t3"][row][col] if got["t3"][row][col] is not None else got["derived"].get(cid)
+            want = value if value is not None else derived_truth.get(cid)
+            bad += mine != want
+    for key, value in truth["table4"].items():
+        cid = f"table4.{key}"
+        mine = got["t4"][key] if got["t4"][key] is not None else got["derived"].get(cid)
+        want = value if value is not None else derived_truth.get(cid)
+        bad += mine != want
+    return bad
+
+
+if __name__ == "__main__":
+    sys.exit(main())
