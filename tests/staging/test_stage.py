@@ -14,7 +14,7 @@ from xxgk.parsing.model import ParsedReport
 from xxgk.staging.build import manifest_objects, stage_lake
 from xxgk.staging.frames import RawObject
 from xxgk.staging.read import read_staging_table
-from xxgk.staging.stage import pending, raw_objects, stage_batch, staged_pairs
+from xxgk.staging.stage import parse_time_limit, pending, raw_objects, stage_batch, staged_pairs
 from xxgk.storage import LocalStore
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -88,3 +88,38 @@ def test_manifest_rows_become_one_raw_object_per_hash() -> None:
     objs = raw_objects(manifest)
     assert [(o.sha256[0], o.source, o.source_url, o.year_hint, o.agency_hint) for o in objs] == [
         ("a", "/x/1.txt", None, 2022, None), ("b", None, "https://g.cn/r", None, "某局")]
+
+
+def _slow_on_marker(data: bytes, name: str | None) -> ParsedReport:
+    import time
+
+    from xxgk.parsing.report import parse_bytes
+
+    if b"SLOW" in data:
+        time.sleep(30)
+    return parse_bytes(data, name)
+
+
+def test_a_report_that_parses_too_long_fails_alone_and_the_batch_goes_on(local_lake: LocalStore) -> None:
+    objects = []
+    for text in (b"SLOW report", (SAMPLES / "003_909bdb628b56722c.txt").read_bytes(), b"another SLOW one",
+                 (SAMPLES / "000_c83f577ff4b57759.txt").read_bytes()):
+        digest = sha(text.decode())
+        local_lake.put_bytes(f"raw/{digest[:2]}/{digest}", text)
+        objects.append(RawObject(digest, name="r.txt"))
+    result = stage_batch(local_lake, objects, "1", parser=_slow_on_marker, time_limit=1.0)
+    assert result.n_staged == 4
+    reports = read_staging_table(local_lake, "reports").set_index("source_sha256")
+    assert [reports.loc[o.sha256, "parse_status"] for o in objects] == ["failed", "ok", "failed", "ok"]
+    issues = read_staging_table(local_lake, "parse_issues")
+    assert sum("longer than 1 s" in m for m in issues["message"]) == 2
+    assert reports.loc[objects[1].sha256, "agency_name"] == "西夏区人民政府办公室"
+
+
+def test_the_parse_time_limit_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XXGK_PARSE_TIMEOUT", "7.5")
+    assert parse_time_limit() == 7.5
+    monkeypatch.setenv("XXGK_PARSE_TIMEOUT", "0")
+    assert parse_time_limit() is None
+    monkeypatch.setenv("XXGK_PARSE_TIMEOUT", "soon")
+    assert parse_time_limit() == 120.0

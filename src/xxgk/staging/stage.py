@@ -12,6 +12,9 @@ import datetime as dt
 import io
 import json
 import logging
+import multiprocessing
+import multiprocessing.pool
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -27,6 +30,8 @@ from xxgk.storage.paths import raw_key
 logger = logging.getLogger(__name__)
 
 Parser = Callable[[bytes, str | None], ParsedReport]
+PARSE_TIMEOUT_ENV = "XXGK_PARSE_TIMEOUT"
+DEFAULT_PARSE_TIMEOUT = 120.0
 _RAW_COLUMNS = {"sha256": ("sha256", "source_sha256"), "source": ("source",),
                 "source_url": ("source_url", "final_url", "url"), "name": ("name", "filename", "source", "path"),
                 "agency_hint": ("agency_hint",), "year_hint": ("year_hint",)}
@@ -93,12 +98,74 @@ def _default_parser() -> Parser:
     return parse_bytes
 
 
-def parse_one(store: ObjectStore, raw: RawObject, parser_version: str, parser: Parser | None = None) -> ParseOutcome:
-    """Parse one raw object. A missing object or a parser crash becomes a ``failed`` outcome, never an exception."""
+def parse_time_limit() -> float | None:
+    """Seconds one report may take to parse (``$XXGK_PARSE_TIMEOUT``, default 120; 0 or less: no limit)."""
+    raw = os.environ.get(PARSE_TIMEOUT_ENV, "")
+    try:
+        value = float(raw) if raw.strip() else DEFAULT_PARSE_TIMEOUT
+    except ValueError:
+        logger.warning("ignoring %s=%r: not a number", PARSE_TIMEOUT_ENV, raw)
+        value = DEFAULT_PARSE_TIMEOUT
+    return value if value > 0 else None
+
+
+_CHILD_PARSER: Parser | None = None
+
+
+def _install_parser(parser: Parser) -> None:  # runs in the sandbox child (fork: no pickling of the parser)
+    global _CHILD_PARSER
+    _CHILD_PARSER = parser
+
+
+def _parse_in_child(data: bytes, name: str | None) -> ParsedReport:
+    assert _CHILD_PARSER is not None
+    return _CHILD_PARSER(data, name)
+
+
+class ParserSandbox:
+    """Runs the parser in a child process with a time limit per report, so one pathological input (an exponential
+    corner of the parser, a huge file) fails alone instead of stalling the batch. The child is forked once and
+    reused; it is killed and replaced after a timeout. Without a limit the parser runs in-process."""
+
+    def __init__(self, parser: Parser | None = None, time_limit: float | None = None) -> None:
+        self.parser = parser or _default_parser()
+        self.time_limit = time_limit
+        self._pool: multiprocessing.pool.Pool | None = None
+
+    def __enter__(self) -> ParserSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def parse(self, data: bytes, name: str | None) -> ParsedReport:
+        if self.time_limit is None or multiprocessing.current_process().daemon:
+            return self.parser(data, name)  # daemonic processes (some Dask workers) cannot have children
+        if self._pool is None:
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            self._pool = multiprocessing.get_context(method).Pool(1, _install_parser, (self.parser,))
+        pending_result = self._pool.apply_async(_parse_in_child, (data, name))
+        try:
+            return pending_result.get(self.time_limit)
+        except multiprocessing.TimeoutError:
+            self.close()
+            raise TimeoutError(f"parsing took longer than {self.time_limit:g} s") from None
+
+
+def parse_one(store: ObjectStore, raw: RawObject, parser_version: str, parser: Parser | None = None,
+              sandbox: ParserSandbox | None = None) -> ParseOutcome:
+    """Parse one raw object. A missing object, a parser crash or a parse over the time limit becomes a ``failed``
+    outcome, never an exception."""
     now = dt.datetime.now(dt.UTC)
     try:
         data = store.get_bytes(raw_key(raw.sha256))
-        report = (parser or _default_parser())(data, raw.name)
+        report = sandbox.parse(data, raw.name) if sandbox else (parser or _default_parser())(data, raw.name)
         return ParseOutcome(raw, parser_version, now, report)
     except Exception as exc:  # noqa: BLE001 - one bad report must not stop the batch
         logger.warning("parse failed for %s: %s: %s", raw.sha256, type(exc).__name__, exc)
@@ -144,7 +211,12 @@ def stage_outcomes(store: ObjectStore, outcomes: list[ParseOutcome], parser_vers
 
 
 def stage_batch(store: ObjectStore, objects: list[RawObject], parser_version: str,
-                parser: Parser | None = None) -> StageResult:
-    """Parse a batch of raw objects and write it to staging (the unit of work of one Prefect task)."""
-    outcomes = [parse_one(store, o, parser_version, parser) for o in objects]
+                parser: Parser | None = None, *, time_limit: float | None | str = "env") -> StageResult:
+    """Parse a batch of raw objects and write it to staging (the unit of work of one Prefect task).
+
+    ``time_limit``: seconds per report (None: no limit; default: :func:`parse_time_limit`).
+    """
+    limit = parse_time_limit() if time_limit == "env" else time_limit
+    with ParserSandbox(parser, limit if isinstance(limit, int | float) else None) as sandbox:
+        outcomes = [parse_one(store, o, parser_version, sandbox=sandbox) for o in objects]
     return stage_outcomes(store, outcomes, parser_version)
