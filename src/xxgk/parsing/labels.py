@@ -17,6 +17,11 @@ from xxgk.parsing.normalize import normalize_label
 
 FUZZY_FLOOR = 0.86  # below this a label is not a variant of a canonical one but a different label
 FUZZY_MIN_LENGTH = 5  # short labels (规章, 其他) must match exactly
+FUZZY_BIGRAM_SHARE = 0.6  # share of a candidate's character pairs a text must contain to be compared at all
+
+
+def _bigrams(text: str) -> frozenset[str]:
+    return frozenset(text[i : i + 2] for i in range(len(text) - 1))
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class LabelMap:
         for label, key, version in entries:
             self._exact.setdefault(normalize_label(label), (key, version))
         self._choices = list(self._exact)
+        self._grams = {f: _bigrams(f) for f in self._choices}
         self.forms_longest_first = tuple(sorted(self._exact, key=len, reverse=True))
         self._cache: dict[tuple[str, bool], LabelMatch | None] = {}
         self._suffix_cache: dict[str, LabelMatch | None] = {}
@@ -81,7 +87,12 @@ class LabelMap:
             return LabelMatch(hit[0], hit[1], False)
         if not fuzzy or len(norm) < FUZZY_MIN_LENGTH or len(norm) > 80:
             return None
-        best = difflib.get_close_matches(norm, self._choices, n=1, cutoff=FUZZY_FLOOR)
+        # Cheap prefilter: a typo keeps most character pairs, so candidates sharing few are never compared.
+        grams = _bigrams(norm)
+        near = [f for f in self._choices if len(grams & self._grams[f]) >= FUZZY_BIGRAM_SHARE * len(self._grams[f])]
+        if not near:
+            return None
+        best = difflib.get_close_matches(norm, near, n=1, cutoff=FUZZY_FLOOR)
         if best:
             key, version = self._exact[best[0]]
             return LabelMatch(key, version, True)

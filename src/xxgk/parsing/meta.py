@@ -33,8 +33,8 @@ class Metadata:
     index_number: str | None
 
 
-def read_metadata(lines: Sequence[str]) -> Metadata:
-    folded = fold_lines(lines)
+def read_metadata(folded: Sequence[str]) -> Metadata:
+    """Metadata from the document's lines, already folded with :func:`fold_lines`."""
     title = find_title(folded)
     publication_date = find_publication_date(folded)
     year = find_report_year(folded, title)
@@ -109,7 +109,8 @@ def _iso(year: str, month: str, day: str) -> str | None:
 
 
 def split_sections(lines: Sequence[str]) -> dict[str, str]:
-    """Section id → text, from whole-line headings in their official order (never by a bare 「四、」 prefix)."""
+    """Section id → text, from whole-line headings in their official order (never by a bare 「四、」 prefix).
+    ``lines`` are folded (:func:`fold_lines`)."""
     forms = section_heading_forms()
     unnumbered = {_drop_numeral(k): v for k, v in forms.items()}
     starts: list[tuple[int, str]] = []
@@ -118,7 +119,7 @@ def split_sections(lines: Sequence[str]) -> dict[str, str]:
     for index, line in enumerate(lines):
         if len(line) > MAX_HEADING_CHARS:
             continue
-        key = _SPACES.sub("", fold_text(line))
+        key = _SPACES.sub("", line)
         section = forms.get(key) or unnumbered.get(key)
         if section and order[section] > last:
             starts.append((index, section))
@@ -136,7 +137,7 @@ def _drop_numeral(heading: str) -> str:
 
 def read_fee(sections: dict[str, str], lines: Sequence[str]) -> FeeStatement:
     """The 信息处理费 statement of section 六 (or, when headings are missing, anywhere in the text)."""
-    text = fold_text(sections.get("other") or "\n".join(lines))
+    text = sections.get("other") or "\n".join(lines)
     charged = patterns.FEE_CHARGED.search(text)
     if charged and not patterns.FEE_NONE.search(text[max(0, charged.start() - 10) : charged.end()]):
         amount = float(charged.group(1) or charged.group(3))
@@ -156,7 +157,6 @@ def _sentence(text: str, at: int) -> str:
     return text[start:end].strip()
 
 
-def find_spam(lines: Sequence[str]) -> list[tuple[int, str]]:
-    """(line number, text) of every line carrying injected gambling spam or defacement."""
-    folded = fold_lines(lines)
+def find_spam(folded: Sequence[str]) -> list[tuple[int, str]]:
+    """(line number, text) of every folded line carrying injected gambling spam or defacement."""
     return [(i + 1, line) for i, line in enumerate(folded) if patterns.SPAM.search(line)]

@@ -8,13 +8,12 @@ reads (the JSON contract of format-spec §8 is :meth:`ParsedReport.to_json_dict`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from xxgk.schema.keys import TABLE2_KEYS, TABLE3_COLS, TABLE3_ROWS, TABLE4_KEYS
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):  # a NamedTuple, not a dataclass: readers create hundreds per report
     """One cell of a grid. ``loc`` says where its text came from: ``line 12`` or ``table[1]/tr[3]/td[2]``."""
 
     text: str
@@ -22,8 +21,7 @@ class Cell:
     is_span: bool = False  # a placeholder left by rowspan/colspan: never a value, never a blank
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """A physical row: a table row, a delimited text line, or the cells regrouped from one-cell-per-line text."""
 
     cells: tuple[Cell, ...]
@@ -62,8 +60,7 @@ class Issue:
         return out
 
 
-@dataclass(frozen=True)
-class CellValue:
+class CellValue(NamedTuple):
     """A canonical cell as found: ``value`` is as reported (None when blank, n/a, absent or unreadable)."""
 
     value: float | int | None

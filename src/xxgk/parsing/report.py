@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from xxgk.parsing.derive import check_identities, derive_forced
-from xxgk.parsing.meta import find_spam, read_fee, read_metadata, split_sections
+from xxgk.parsing.meta import find_spam, fold_lines, read_fee, read_metadata, split_sections
 from xxgk.parsing.model import CellValue, Document, FeeStatement, Issue, ParsedReport
 from xxgk.parsing.normalize import decode_bytes
 from xxgk.parsing.readers.errors import ReaderError
@@ -133,10 +133,11 @@ def parse_document(document: Document) -> ParsedReport:
         issues.append(Issue("cells_incomplete", RULES["cells_incomplete"].severity,
                             f"{len(missing)} cells are neither reported nor derivable", tuple(missing)))
 
-    meta = read_metadata(document.lines)
-    sections = split_sections(document.lines)
-    fee = read_fee(sections, document.lines)
-    spam = find_spam(document.lines)
+    folded = fold_lines(document.lines)
+    meta = read_metadata(folded)
+    sections = split_sections(folded)
+    fee = read_fee(sections, folded)
+    spam = find_spam(folded)
     if spam:
         issues.append(_issue("spam_detected", "injected spam or defacement on lines "
                              + ", ".join(str(n) for n, _ in spam[:10]) + ": " + spam[0][1][:80]))

@@ -85,13 +85,15 @@ def _append_tail(element: etree._Element, buffer: list[str]) -> None:
 
 def cell_text(element: etree._Element) -> str:
     """The visible text of a cell, with line breaks inside it folded into single spaces."""
-    parts = [t for t in element.itertext() if t]
-    return _SPACES.sub(" ", " ".join(p.replace("\n", " ") for p in parts)).strip()
+    return _SPACES.sub(" ", element.text_content().replace("\n", " ")).strip()
 
 
 def _span(element: etree._Element, name: str) -> int:
+    raw = element.get(name)
+    if raw is None:
+        return 1
     try:
-        value = int(str(element.get(name, "1")).strip() or "1")
+        value = int(str(raw).strip() or "1")
     except ValueError:
         return 1
     return max(1, min(value, MAX_SPAN))
@@ -99,36 +101,35 @@ def _span(element: etree._Element, name: str) -> int:
 
 def _table_rows(table: etree._Element, table_index: int) -> list[Row]:
     """Expand one table into rows of equal meaning: a merged cell's first position holds its text and every other
-    position it covers holds a span placeholder."""
-    occupied: dict[tuple[int, int], Cell] = {}
-    n_cells = 0
+    position it covers holds a span placeholder. Spans past the last row are dropped."""
     trs = table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+    grid: list[dict[int, Cell]] = [{} for _ in trs]
+    n_cells = 0
     for r, tr in enumerate(trs):
+        row = grid[r]
         col = 0
-        for c, td in enumerate(tr.xpath("./td|./th")):
-            while (r, col) in occupied:
+        for c, td in enumerate(tr.iterchildren("td", "th")):
+            while col in row:
                 col += 1
             rowspan, colspan = _span(td, "rowspan"), _span(td, "colspan")
-            loc = f"table[{table_index}]/tr[{r + 1}]/td[{c + 1}]"
             n_cells += rowspan * colspan
             if n_cells > MAX_TABLE_CELLS:
                 raise ReaderError(f"table {table_index} expands to more than {MAX_TABLE_CELLS} cells")
-            for dr in range(rowspan):
+            loc = f"table[{table_index}]/tr[{r + 1}]/td[{c + 1}]"
+            placeholder = Cell("", loc, is_span=True)
+            for dr in range(min(rowspan, len(trs) - r)):
+                target = grid[r + dr]
                 for dc in range(colspan):
-                    first = dr == 0 and dc == 0
-                    occupied[(r + dr, col + dc)] = Cell(cell_text(td) if first else "", loc, is_span=not first)
+                    target[col + dc] = placeholder
+            row[col] = Cell(cell_text(td), loc)
             col += colspan
-    if not occupied:
-        return []
-    n_rows = max(r for r, _ in occupied) + 1
     rows = []
-    for r in range(min(n_rows, len(trs))):
-        cols = sorted(c for (rr, c) in occupied if rr == r)
-        if not cols:
+    for r, row in enumerate(grid):
+        if not row:
             continue
-        width = cols[-1] + 1
-        cells = tuple(occupied.get((r, c), Cell("", f"table[{table_index}]/tr[{r + 1}]", is_span=True)) for c in range(width))
-        rows.append(Row(cells, f"table[{table_index}]/tr[{r + 1}]", is_grid=True))
+        loc = f"table[{table_index}]/tr[{r + 1}]"
+        gap = Cell("", loc, is_span=True)
+        rows.append(Row(tuple(row.get(c, gap) for c in range(max(row) + 1)), loc, is_grid=True))
     return rows
 
 
