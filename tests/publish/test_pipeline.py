@@ -210,3 +210,19 @@ def test_publish_to_s3(s3_bucket: str) -> None:
     assert outcome.report_uri == f"s3://{s3_bucket}/lake/releases/s1/quality_report.html"
     ay = pd.read_parquet(io.BytesIO(store.get_bytes("releases/s1/marts/agency_year.parquet")))
     assert pb.BAD_AGENCY not in set(ay["agency_name"])
+
+
+def test_quarantined_text_report_shows_its_source_lines(local_lake: LocalStore) -> None:
+    reports = pb.population()
+    frames = pb.staging(reports)
+    bad = next(r for r in reports if r.agency_name == pb.BAD_AGENCY)
+    lines = [f"第{i}行 内容" for i in range(1, 200)]
+    lines[183] = "四、结转下年度继续办理 | 0 | 0 | 3 | 0 | 0 | 0 | 3 |"  # line 184 is where the tests put the cell
+    from xxgk.storage.paths import raw_key
+
+    local_lake.put_bytes(raw_key(bad.source_sha256), "\n".join(lines).encode())
+    frames["reports"]["media_type"] = "text/plain"
+    outcome = publish(local_lake, staging=frames, warehouse=pb.warehouse(frames), release_id="r1",
+                      thresholds=THRESHOLDS, alert_config=NO_ALERTS)
+    (snippet,) = outcome.quarantine["snippet"]
+    assert "— source lines —" in snippet and "  184 | 四、结转下年度继续办理 | 0 | 0 | 3" in snippet

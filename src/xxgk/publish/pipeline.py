@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ from xxgk.quality.frames import stack_cells
 from xxgk.quality.results import offending_snippets, quarantine_reasons, warning_flags
 from xxgk.schema.identities import ERROR
 from xxgk.storage.base import ObjectStore
+from xxgk.storage.paths import raw_key
+from xxgk.storage.sniff import decode_text
 
 logger = logging.getLogger(__name__)
 
@@ -296,6 +299,50 @@ def excluded_shas(quarantine: pd.DataFrame, staging: Mapping[str, pd.DataFrame],
     return out
 
 
+LINE_LOC = re.compile(r"^line (\d+)")
+TEXT_MEDIA_TYPES = ("text/plain",)
+MAX_SOURCE_LINES = 24
+
+
+def source_lines(text: str, line_numbers: list[int], context: int = 1, limit: int = MAX_SOURCE_LINES) -> str:
+    """The numbered source lines around ``line_numbers`` (1-based), at most ``limit`` lines."""
+    lines = text.splitlines()
+    wanted: list[int] = []
+    for n in sorted(set(line_numbers)):
+        for i in range(max(1, n - context), min(len(lines), n + context) + 1):
+            if i not in wanted:
+                wanted.append(i)
+    shown = wanted[:limit]
+    out = [f"{i:>5} | {lines[i - 1]}" for i in shown]
+    if len(wanted) > limit:
+        out.append("  … more lines")
+    return "\n".join(out)
+
+
+def add_source_lines(store: ObjectStore, quarantine: pd.DataFrame, results: pd.DataFrame, cells: pd.DataFrame,
+                     population: pd.DataFrame) -> pd.DataFrame:
+    """Append the raw source lines of the failing cells to each quarantined text report's snippet."""
+    if quarantine.empty or cells.empty or "media_type" not in population.columns:
+        return quarantine
+    media = dict(zip(population["source_sha256"], population["media_type"], strict=True))
+    failed = results[(results["severity"] == ERROR) & ~results["passed"]]
+    out = quarantine.copy()
+    for i, sha in zip(out.index, out["source_sha256"], strict=True):
+        if media.get(sha) not in TEXT_MEDIA_TYPES:
+            continue
+        ids = {c for cl in failed.loc[failed["source_sha256"] == sha, "cells"] for c in str(cl).split(",") if c}
+        locs = cells.loc[(cells["source_sha256"] == sha) & cells["cell_id"].isin(ids), "loc"].dropna()
+        numbers = [int(m.group(1)) for loc in locs if (m := LINE_LOC.match(str(loc)))]
+        if not numbers:
+            continue
+        try:
+            text, _ = decode_text(store.get_bytes(raw_key(sha)))
+        except (KeyError, ValueError):
+            continue
+        out.loc[i, "snippet"] = f"{out.loc[i, 'snippet']}\n— source lines —\n{source_lines(text, numbers)}"
+    return out
+
+
 def publish(
     store: ObjectStore,
     *,
@@ -345,6 +392,7 @@ def _publish_locked(store: ObjectStore, *, staging: Mapping[str, pd.DataFrame], 
     cells = stack_cells(*(staging.get(t, pd.DataFrame()) for t in ("table2_cells", "table3_cells", "table4_cells")))
     quarantine = quarantine.merge(offending_snippets(results, cells, staging.get("sections")), on="source_sha256",
                                   how="left")
+    quarantine = add_source_lines(store, quarantine, results, cells, population)
     flags = warning_flags(results)
     flags = flags[~flags["source_sha256"].isin(set(quarantine["source_sha256"]))]
     logger.info("gate (%s): %d reports, %d quarantined, %d with warnings", verdict.engine, len(population),
