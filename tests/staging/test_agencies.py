@@ -13,8 +13,10 @@ from xxgk.staging.agencies import agency_id, normalize_name, report_scope, resol
     [
         pytest.param("乌恰县乌恰镇人民政府", "township", None, "653024", "新疆维吾尔自治区", "克孜勒苏柯尔克孜自治州",
                      "乌恰县", id="seed000-township"),
-        pytest.param("西夏区人民政府办公室", "county", None, "640105", "宁夏回族自治区", "银川市", "西夏区",
+        pytest.param("西夏区人民政府办公室", "department", "county", "640105", "宁夏回族自治区", "银川市", "西夏区",
                      id="seed003-county-office"),
+        pytest.param("宁夏回族自治区人民政府办公厅", "department", "province", "640000", "宁夏回族自治区", None, None,
+                     id="province-general-office"),
         pytest.param("托里县人民政府", "county", None, "654224", "新疆维吾尔自治区", "塔城地区", "托里县",
                      id="seed004-county"),
         pytest.param("银川市人民政府", "prefecture_city", None, "640100", "宁夏回族自治区", "银川市", None, id="city"),

@@ -4,9 +4,10 @@ Used by the dbt model ``int_agencies_resolved`` (a dbt Python model that calls :
 official 6-digit codes down to county level come from ``cpca`` (``cpca/resources/adcodes.csv``); townships and
 street offices are recognised by their suffix and carry their county's code. Levels:
 
-* ``province``, ``prefecture_city``, ``county``, ``township``: the people's government (or its 办公室/办公厅, which
-  publishes the government's report) of that level;
-* ``department``: a department of a government; ``parent_level`` says of which level;
+* ``province``, ``prefecture_city``, ``county``, ``township``: the people's government of that level (or the
+  region itself, for a region's 汇总 report);
+* ``department``: a department of a government, the government's 办公室/办公厅 included (it publishes its own
+  report beside the government's); ``parent_level`` says of which level;
 * ``other``: no administrative division could be read from the name.
 
 Scope (``report_scope``): ``consolidated`` when the name or title says 汇总, or when the agency is a bare region
@@ -37,7 +38,7 @@ RESOLVED_COLUMNS = (
 )
 
 _SCOPE_MARK = re.compile(r"[（(]\s*(本级|汇总)\s*[）)]|(本级|汇总)$")
-_GOVERNMENT_SUFFIX = re.compile(r"^(人民政府|政府)(办公室|办公厅)?$|^(行政公署|管理委员会)$")
+_GOVERNMENT_SUFFIX = re.compile(r"^(人民政府|政府|行政公署)$")
 _TOWNSHIP = re.compile(
     r"^(.{1,12}?(?:街道办事处|街道|民族乡|民族苏木|镇|乡|苏木))(人民政府|政府|办事处|办)?(办公室|党政办公室|党政办)?$"
 )
