@@ -69,10 +69,13 @@ def sum_group_splits(run: str, group_size: int, n_groups: int = 1) -> list[tuple
                 group(pos + len(total), done + current + (int(total),))
             return
         longest = 1 if run[pos : pos + 1] == "0" else MAX_PART_DIGITS
+        so_far = sum(current)
         for size in range(1, longest + 1):
-            if pos + size + left > len(run):  # leave at least one digit for every later part and the total
-                break
-            parts(pos + size, left - 1, done, current + (int(run[pos : pos + size]),))
+            room = len(run) - (pos + size) - (left - 1)  # digits left for the total once every part has one
+            part = int(run[pos : pos + size])
+            if room < 1 or len(str(so_far + part)) > room:
+                break  # longer parts only make the total longer: no room for it
+            parts(pos + size, left - 1, done, current + (part,))
 
     group(0, ())
     return results
