@@ -300,12 +300,13 @@ def excluded_shas(quarantine: pd.DataFrame, staging: Mapping[str, pd.DataFrame],
 
 
 LINE_LOC = re.compile(r"^line (\d+)")
-TEXT_MEDIA_TYPES = ("text/plain",)
+TEXT_MEDIA_TYPES = ("text", "text/plain")  # line numbers of plain text are lines of the raw file
 MAX_SOURCE_LINES = 24
 
 
-def source_lines(text: str, line_numbers: list[int], context: int = 1, limit: int = MAX_SOURCE_LINES) -> str:
-    """The numbered source lines around ``line_numbers`` (1-based), at most ``limit`` lines."""
+def source_lines(text: str, line_numbers: list[int], context: int = 1, limit: int = MAX_SOURCE_LINES,
+                 width: int = 160) -> str:
+    """The numbered source lines around ``line_numbers`` (1-based), at most ``limit`` lines of ``width`` chars."""
     lines = text.splitlines()
     wanted: list[int] = []
     for n in sorted(set(line_numbers)):
@@ -313,7 +314,7 @@ def source_lines(text: str, line_numbers: list[int], context: int = 1, limit: in
             if i not in wanted:
                 wanted.append(i)
     shown = wanted[:limit]
-    out = [f"{i:>5} | {lines[i - 1]}" for i in shown]
+    out = [f"{i:>5} | {lines[i - 1][:width]}{'…' if len(lines[i - 1]) > width else ''}" for i in shown]
     if len(wanted) > limit:
         out.append("  … more lines")
     return "\n".join(out)
@@ -328,18 +329,21 @@ def add_source_lines(store: ObjectStore, quarantine: pd.DataFrame, results: pd.D
     failed = results[(results["severity"] == ERROR) & ~results["passed"]]
     out = quarantine.copy()
     for i, sha in zip(out.index, out["source_sha256"], strict=True):
-        if media.get(sha) not in TEXT_MEDIA_TYPES:
+        if str(media.get(sha) or "").split(";")[0].strip() not in TEXT_MEDIA_TYPES:
             continue
         ids = {c for cl in failed.loc[failed["source_sha256"] == sha, "cells"] for c in str(cl).split(",") if c}
         locs = cells.loc[(cells["source_sha256"] == sha) & cells["cell_id"].isin(ids), "loc"].dropna()
         numbers = [int(m.group(1)) for loc in locs if (m := LINE_LOC.match(str(loc)))]
-        if not numbers:
-            continue
         try:
             text, _ = decode_text(store.get_bytes(raw_key(sha)))
         except (KeyError, ValueError):
             continue
-        out.loc[i, "snippet"] = f"{out.loc[i, 'snippet']}\n— source lines —\n{source_lines(text, numbers)}"
+        if numbers:
+            shown = f"— source lines —\n{source_lines(text, numbers)}"
+        else:  # nothing located (no tables, no agency): the start of the source tells what the file is
+            first = [n for n, line in enumerate(text.splitlines(), 1) if line.strip()][:8]
+            shown = f"— start of the source —\n{source_lines(text, first, context=0)}"
+        out.loc[i, "snippet"] = f"{out.loc[i, 'snippet']}\n{shown}"
     return out
 
 

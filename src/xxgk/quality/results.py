@@ -173,6 +173,6 @@ def offending_snippets(results: pd.DataFrame, cells: pd.DataFrame, sections: pd.
             head = str(texts.get(sha, "")).strip()
             parts = [f"{missing} failing cells are not in the source." if missing else str(group["message"].iloc[0])]
             parts.append(f"Report text: 「{head[:max_chars]}{'…' if len(head) > max_chars else ''}」" if head
-                         else "No report text was read.")
+                         else "No section of the report was recognised.")
         out.append({"source_sha256": sha, "snippet": "\n".join(parts)})
     return pd.DataFrame(out)
