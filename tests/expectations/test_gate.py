@@ -18,6 +18,9 @@ from expectations.gate import make_gate  # noqa: E402
 from expectations.suites import build_suites  # noqa: E402
 from planted_defects import CLEAN, planted_population  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "publish"))
+import publish_builders  # noqa: E402
+
 from xxgk.alerts import load_alert_config  # noqa: E402
 from xxgk.publish.pipeline import publish  # noqa: E402
 from xxgk.quality.checks import CheckThresholds, gate_checks, prepare_inputs, run_checks  # noqa: E402
@@ -44,8 +47,9 @@ def test_suites_are_generated_from_the_schema() -> None:
 @pytest.mark.slow
 def test_gate_quarantines_blocking_and_publishes_warnings_with_their_flag(local_lake) -> None:
     reports, frames, expected = planted_population()
-    outcome = publish(local_lake, staging=frames, warehouse=None, gate=make_gate(THRESHOLDS), release_id="r1",
-                      run_id="run-ge", thresholds=THRESHOLDS, alert_config=load_alert_config({}))
+    outcome = publish(local_lake, staging=frames, warehouse=publish_builders.warehouse(frames),
+                      gate=make_gate(THRESHOLDS), release_id="r1", run_id="run-ge", thresholds=THRESHOLDS,
+                      alert_config=load_alert_config({}))
     assert outcome.gate_engine == "great_expectations"
     blocking = {sha for sha, (_, b) in expected.items() if b}
     warned = {sha: rule for sha, (rule, b) in expected.items() if not b}
@@ -56,6 +60,11 @@ def test_gate_quarantines_blocking_and_publishes_warnings_with_their_flag(local_
     flags = (results[(results["severity"] == "warning") & ~results["passed"]]
              .groupby("source_sha256")["rule_id"].agg(lambda s: ",".join(sorted(set(s)))).to_dict())
     assert flags == warned
+    ay = pd.read_parquet(io.BytesIO(local_lake.get_bytes("releases/r1/marts/agency_year.parquet")))
+    published = dict(zip(ay["source_sha256"], ay["quality_warnings"], strict=True))
+    assert blocking.isdisjoint(published), "quarantined reports are absent from the published marts"
+    assert {sha: published[sha] for sha in warned} == warned, "warnings travel with the published row"
+    assert set(published.values()) == set(warned.values()) | {""}
     # GE's verdict, check by check, is the rule engine's (every failed check is exactly the planted rule)
     columns_to_rule = {c.gate_column: c.rule_id for c in gate_checks()}
     failed = results[~results["passed"]]

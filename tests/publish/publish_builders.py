@@ -48,8 +48,8 @@ def marts_from(staging_frames: dict[str, pd.DataFrame], exclude: set[str] = froz
         "agency_id": reports["agency_name"],
         "agency_name": reports["agency_name"],
         "report_year": reports["report_year"],
-        "agency_level": [LEVELS[a][0] for a in reports["agency_name"]],
-        "province_name": [LEVELS[a][1] for a in reports["agency_name"]],
+        "agency_level": [LEVELS.get(a, ("county", "测试省"))[0] for a in reports["agency_name"]],
+        "province_name": [LEVELS.get(a, ("county", "测试省"))[1] for a in reports["agency_name"]],
         "source_sha256": reports["source_sha256"],
         "t3_new_received_total": new.reindex(reports["source_sha256"]).to_numpy(),
     })
