@@ -15,7 +15,9 @@ from xxgk.parsing.meta import find_spam, fold_lines, read_fee, read_metadata, sp
 from xxgk.parsing.model import CellValue, Document, FeeStatement, Issue, ParsedReport
 from xxgk.parsing.normalize import decode_bytes
 from xxgk.parsing.readers.errors import ReaderError
-from xxgk.parsing.readers.html import looks_like_html, read_html
+from xxgk.parsing.readers.binary import read_binary
+from xxgk.parsing.readers.html import read_html
+from xxgk.parsing.readers.sniff import sniff_media_type
 from xxgk.parsing.readers.text import read_text
 from xxgk.parsing.tables.table2 import read_table2
 from xxgk.parsing.tables.table3 import read_table3
@@ -31,8 +33,6 @@ TOWNSHIP_FEE_LIMIT_WAN_YUAN = 1e4  # format-spec §2: a township fee above this 
 ANY_FEE_LIMIT_WAN_YUAN = 1e6
 _TOWNSHIP = re.compile(r"(镇|乡|街道|街道办事处)(人民政府)?$")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
-_BINARY_MAGIC = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00",
-                 b"MM\x00*", b"\x1f\x8b", b"BZh", b"7z\xbc\xaf", b"Rar!")
 
 
 def parse_path(path: str | Path) -> ParsedReport:
@@ -64,25 +64,18 @@ def parse_bytes(data: bytes, name: str | None = None) -> ParsedReport:
         return unreadable_report(f"internal parser error: {type(exc).__name__}: {exc}")
 
 
-def sniff_media_type(data: bytes) -> str:
-    head = data[:8192]
-    if any(head.startswith(m) for m in _BINARY_MAGIC):
-        return "binary"
-    if looks_like_html(data):
-        return "html"
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "binary"
-    return "text"
-
-
 def read_document(data: bytes) -> Document:
+    """Bytes → Document through the reader for the media type sniffed from the bytes (never the file name)."""
     if len(data) > MAX_INPUT_BYTES:
         raise ReaderError(f"input of {len(data)} bytes is larger than the {MAX_INPUT_BYTES} byte limit")
     if not data.strip():
         raise ReaderError("empty input: no report text")
     media_type = sniff_media_type(data)
-    if media_type == "binary":
-        return _read_binary(data)
+    if media_type == "unknown":
+        raise ReaderError("unrecognised input: not UTF-8 or GBK/GB18030 text, HTML, PDF, Word, a spreadsheet or an "
+                          "image")
+    if media_type not in ("html", "text"):
+        return read_binary(data, media_type)
     text, encoding = decode_bytes(data)
     if encoding == "utf-8-replace" and text.count("\ufffd") > MAX_REPLACEMENT_SHARE * len(text):
         raise ReaderError("input is neither UTF-8 nor GBK/GB18030 text and not a known document format")
@@ -91,15 +84,6 @@ def read_document(data: bytes) -> Document:
     if media_type == "html":
         return read_html(text, encoding=encoding)
     return read_text(text, encoding=encoding)
-
-
-def _read_binary(data: bytes) -> Document:
-    try:
-        from xxgk.parsing.readers.binary import read_binary  # PDF, Word, spreadsheets, images
-        from xxgk.parsing.readers.sniff import sniff_media_type as sniff_binary
-    except ImportError as exc:
-        raise ReaderError("binary document formats are not supported by this installation") from exc
-    return read_binary(data, sniff_binary(data))
 
 
 def parse_document(document: Document) -> ParsedReport:

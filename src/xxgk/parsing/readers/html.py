@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 from lxml import etree
-from lxml import html as lxml_html
 
 from xxgk.parsing.model import Cell, Document, Row
 from xxgk.parsing.readers.errors import ReaderError
@@ -20,72 +19,54 @@ MAX_SPAN = 64  # rowspan/colspan beyond this are markup errors (the widest offic
 MAX_TABLE_CELLS = 200_000
 MAX_TEXT_LINES = 200_000
 
-_BLOCK_TAGS = frozenset(
+_BLOCK_TAGS = tuple(
     "p div br li tr h1 h2 h3 h4 h5 h6 section article header footer ul ol dl dt dd blockquote pre title "
-    "table caption form hr".split()
+    "table caption form hr td th".split()
 )
-_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "iframe", "object", "svg"})
+_SKIP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "svg")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 
 
 def read_html(text: str, *, encoding: str | None = None) -> Document:
     # lxml gets UTF-8 bytes and is told so: whatever <meta charset> the page declares, it was decoded already.
-    parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
+    # Plain lxml.etree elements: lxml.html's per-element class lookup costs more than the parse itself.
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
     try:
-        root = lxml_html.document_fromstring(text.encode("utf-8", errors="replace"), parser=parser)
-    except (etree.ParserError, ValueError) as exc:
+        root = etree.fromstring(text.encode("utf-8", errors="replace"), parser=parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise ReaderError(f"HTML could not be parsed: {exc}") from exc
-    lines: list[str] = []
+    if root is None:
+        raise ReaderError("HTML has no content")
+    etree.strip_elements(root, *_SKIP_TAGS, with_tail=False)
     rows: list[Row] = []
-    buffer: list[str] = []
-    table_index = 0
-
-    def end_line() -> None:
-        line = _SPACES.sub(" ", "".join(buffer)).strip()
-        buffer.clear()
-        if line:
-            if len(lines) >= MAX_TEXT_LINES:
-                raise ReaderError(f"HTML has more than {MAX_TEXT_LINES} lines of text")
-            lines.append(line)
-
-    walker = etree.iterwalk(root, events=("start", "end"))
-    for event, element in walker:
-        tag = element.tag if isinstance(element.tag, str) else ""
-        tag = tag.rsplit("}", 1)[-1].lower()
-        if event == "start":
-            if tag in _SKIP_TAGS:
-                walker.skip_subtree()
-                _append_tail(element, buffer)
-                continue
-            if tag == "table" and not element.xpath(".//table"):
-                end_line()
-                table_index += 1
-                for row in _table_rows(element, table_index):
-                    rows.append(row)
-                    lines.append(" | ".join(c.text for c in row.cells if not c.is_span))
-                walker.skip_subtree()
-                _append_tail(element, buffer)
-                continue
-            if tag in _BLOCK_TAGS:
-                end_line()
-            if element.text:
-                buffer.append(element.text)
+    # Leaf tables become rows; in the text they are replaced by one line per row, so lines keep reading order.
+    for table_index, table in enumerate(root.xpath("//table[not(.//table)]"), start=1):
+        table_rows = _table_rows(table, table_index)
+        rows.extend(table_rows)
+        stand_in = etree.Element("div")
+        stand_in.text = "\n".join(" | ".join(c.text for c in row.cells if not c.is_span) for row in table_rows)
+        stand_in.tail = table.tail
+        parent = table.getparent()
+        if parent is None:
+            root = stand_in
         else:
-            if tag in _BLOCK_TAGS:
-                end_line()
-            _append_tail(element, buffer)
-    end_line()
+            parent.replace(table, stand_in)
+    # Block elements start and end lines: mark them with newlines, then take all the text in one C-level pass.
+    for element in root.iter(*_BLOCK_TAGS):
+        element.text = "\n" + (element.text or "")
+        element.tail = "\n" + (element.tail or "")
+    lines = [line for line in (_SPACES.sub(" ", raw).strip() for raw in "".join(root.itertext()).split("\n")) if line]
+    if len(lines) > MAX_TEXT_LINES:
+        raise ReaderError(f"HTML has more than {MAX_TEXT_LINES} lines of text")
     return Document(lines=tuple(lines), rows=tuple(rows), media_type="html", encoding=encoding)
-
-
-def _append_tail(element: etree._Element, buffer: list[str]) -> None:
-    if element.tail:
-        buffer.append(element.tail)
 
 
 def cell_text(element: etree._Element) -> str:
     """The visible text of a cell, with line breaks inside it folded into single spaces."""
-    return _SPACES.sub(" ", element.text_content().replace("\n", " ")).strip()
+    text = element.text if len(element) == 0 else "".join(element.itertext())
+    if not text:
+        return ""
+    return _SPACES.sub(" ", text.replace("\n", " ")).strip()
 
 
 def _span(element: etree._Element, name: str) -> int:
@@ -111,11 +92,17 @@ def _table_rows(table: etree._Element, table_index: int) -> list[Row]:
         for c, td in enumerate(tr.iterchildren("td", "th")):
             while col in row:
                 col += 1
+            loc = f"table[{table_index}]/tr[{r + 1}]/td[{c + 1}]"
+            attrib = td.attrib
+            if "rowspan" not in attrib and "colspan" not in attrib:  # the common case: one plain cell
+                row[col] = Cell(cell_text(td), loc)
+                col += 1
+                n_cells += 1
+                continue
             rowspan, colspan = _span(td, "rowspan"), _span(td, "colspan")
             n_cells += rowspan * colspan
             if n_cells > MAX_TABLE_CELLS:
                 raise ReaderError(f"table {table_index} expands to more than {MAX_TABLE_CELLS} cells")
-            loc = f"table[{table_index}]/tr[{r + 1}]/td[{c + 1}]"
             placeholder = Cell("", loc, is_span=True)
             for dr in range(min(rowspan, len(trs) - r)):
                 target = grid[r + dr]
@@ -131,11 +118,3 @@ def _table_rows(table: etree._Element, table_index: int) -> list[Row]:
         gap = Cell("", loc, is_span=True)
         rows.append(Row(tuple(row.get(c, gap) for c in range(max(row) + 1)), loc, is_grid=True))
     return rows
-
-
-_HTML_SNIFF = re.compile(rb"<\s*(html|body|table|div|p|head|meta|!doctype|tr|td|span|br)\b", re.IGNORECASE)
-
-
-def looks_like_html(data: bytes) -> bool:
-    head = data[:8192]
-    return bool(_HTML_SNIFF.search(head)) and head.lstrip()[:1] == b"<" or b"<table" in head.lower()

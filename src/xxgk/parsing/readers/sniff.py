@@ -38,6 +38,9 @@ _HTML_MARKERS = re.compile(
 )
 
 
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f]")
+
+
 def sniff_media_type(data: bytes) -> str:
     """The media type of ``data``: ``html``, ``text``, ``pdf``, ``docx``, ``doc``, ``xlsx``, ``xls``, ``image``,
     ``zip`` or ``unknown``."""
@@ -105,7 +108,7 @@ def _sniff_text(head: bytes) -> str:
         head = text.encode("utf-8")
     if _HTML_MARKERS.search(head):
         return "html"
-    controls = sum(1 for b in head if b < 0x20 and b not in (0x09, 0x0A, 0x0C, 0x0D))
+    controls = len(_CONTROL_BYTES.findall(head))
     if b"\x00" in head or controls > CONTROL_CHAR_RATIO * len(head):
         return "unknown"
     if _decodes(head):
