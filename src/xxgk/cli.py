@@ -14,6 +14,8 @@ COMMANDS: tuple[str, ...] = (
     "synth",
     "build",
     "publish",
+    "run",
+    "config",
 )
 
 

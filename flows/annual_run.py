@@ -1,0 +1,340 @@
+"""Prefect flows ``annual_run`` and ``backfill``: sources → raw zone → staging → marts → quality gate → release.
+
+The parent flow of the project's main job. It composes the other flows' tasks and flows and adds no parsing or
+publishing logic of its own:
+
+1. **ingest** — the tasks of ``flows/ingest.py`` (batches one after another, per-host politeness holds);
+2. **repair** — staging batches a killed run left half written are removed, so their reports are parsed again;
+3. **parse** — ``flows/parse.py``'s ``stage_batch`` task, one task run per batch, submitted to the flow's task
+   runner (threads by default; ``annual_run.with_options(task_runner=DaskTaskRunner(...))`` spreads the batches
+   over a Dask cluster). Only (sha256, parser_version) pairs not yet staged are parsed;
+4. **build** — ``flows/build.py``'s ``run_dbt`` task (dbt build + docs);
+5. **publish** — the ``validate_and_publish`` flow (Great Expectations gate, atomic release, alerts).
+
+An unchanged re-run (no new bytes, nothing new staged, the release of the previous run still current) skips
+build and publish: it lists the lake and stops. Each run leaves a small JSON record under ``runs/annual_run/``.
+
+Progress: a caller in the same process (the ``xxgk run`` command) may register a listener with
+:func:`add_progress_listener`; it receives ``(stage, event, info)`` calls while the flow runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import re
+import signal
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+
+from flows.build import run_dbt_task
+from flows.ingest import (
+    DEFAULT_BATCH_SIZE as INGEST_BATCH_SIZE,
+)
+from flows.ingest import (
+    expand_sources_task,
+    ingest_entries_task,
+    previous_versions_task,
+    write_manifest_task,
+)
+from flows.parse import pending_objects, stage_batch_task
+from flows.publish import validate_and_publish
+from xxgk import PARSER_VERSION
+from xxgk.ingest import ManifestRow, new_run_id, summarize
+from xxgk.publish import read_current
+from xxgk.staging.build import DEFAULT_BATCH_SIZE
+from xxgk.staging.stage import chunks
+from xxgk.staging.write import QUARANTINE_PREFIX, STAGING_PREFIX
+from xxgk.storage import ObjectStore, open_lake
+
+RUNS_PREFIX = "runs/annual_run"
+STAGES = ("ingest", "parse", "build", "publish")
+
+ProgressListener = Callable[[str, str, dict[str, Any]], None]
+_listeners: list[ProgressListener] = []
+
+
+def add_progress_listener(listener: ProgressListener) -> None:
+    _listeners.append(listener)
+
+
+def remove_progress_listener(listener: ProgressListener) -> None:
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
+@contextmanager
+def progress_listener(listener: ProgressListener) -> Iterator[None]:
+    add_progress_listener(listener)
+    try:
+        yield
+    finally:
+        remove_progress_listener(listener)
+
+
+def _emit(stage: str, event: str, **info: Any) -> None:
+    """``event``: ``start`` (info: total), ``advance`` (info: n), ``done`` (info: summary)."""
+    for listener in list(_listeners):
+        try:
+            listener(stage, event, info)
+        except Exception:  # noqa: BLE001 - a display problem never stops the run
+            pass
+
+
+# --- staging fingerprint and half-written batches (small helpers over the staging layout) ---------------------
+
+_PART = re.compile(r"^staging/(?P<table>[^/_][^/]*)/(?P<partition>[^/]+)/part-(?P<bid>[0-9a-f]+)\.parquet$")
+
+
+def staging_parts(store: ObjectStore) -> dict[str, dict[str, set[str]]]:
+    """batch id → table → partitions, from the keys under ``staging/``."""
+    out: dict[str, dict[str, set[str]]] = {}
+    for key in store.list_keys(f"{STAGING_PREFIX}/"):
+        m = _PART.match(key)
+        if m:
+            out.setdefault(m["bid"], {}).setdefault(m["table"], set()).add(m["partition"])
+    return out
+
+
+def incomplete_batches(parts: dict[str, dict[str, set[str]]], tables: tuple[str, ...]) -> list[str]:
+    """Batches whose files are not all there: a run killed between two of a batch's writes. Every complete batch
+    writes every table in every partition of its reports (see :mod:`xxgk.staging.write`)."""
+    bad = []
+    for bid, by_table in parts.items():
+        partitions = by_table.get("reports", set())
+        if any(by_table.get(t, set()) != partitions for t in tables):
+            bad.append(bid)
+    return sorted(bad)
+
+
+def staging_fingerprint(store: ObjectStore) -> str:
+    """A hash of the staging keys (batch ids carry the parser version and the report hashes)."""
+    h = hashlib.sha256()
+    for key in sorted(store.list_keys(f"{STAGING_PREFIX}/")):
+        if key.startswith(f"{QUARANTINE_PREFIX}/") or _PART.match(key):
+            h.update(key.encode() + b"\n")
+    return h.hexdigest()
+
+
+def quarantine_reasons(store: ObjectStore, release_id: str | None) -> dict[str, int]:
+    """Quarantined reports of a release, counted by blocking rule."""
+    if not release_id:
+        return {}
+    key = f"releases/{release_id}/marts/quarantine.parquet"
+    if not store.exists(key):
+        return {}
+    import pandas as pd
+
+    frame = pd.read_parquet(io.BytesIO(store.get_bytes(key)), columns=["rules"])
+    counts: Counter[str] = Counter()
+    for rules in frame["rules"].dropna():
+        for rule in re.split(r"[,;\s]+", str(rules)):
+            if rule:
+                counts[rule] += 1
+    return dict(counts.most_common())
+
+
+def last_run(store: ObjectStore) -> dict[str, Any] | None:
+    key = f"{RUNS_PREFIX}/last.json"
+    return json.loads(store.get_bytes(key)) if store.exists(key) else None
+
+
+def record_run(store: ObjectStore, summary: dict[str, Any]) -> str:
+    data = json.dumps(summary, ensure_ascii=False, indent=1, default=str).encode()
+    key = f"{RUNS_PREFIX}/{summary['run_id']}.json"
+    store.put_bytes(key, data, content_type="application/json")
+    store.put_bytes(f"{RUNS_PREFIX}/last.json", data, content_type="application/json")
+    return key
+
+
+@contextmanager
+def quiet_forked_children() -> Iterator[None]:
+    """Processes forked while the flow runs (the staging parser sandbox) inherit Prefect's SIGTERM handler, which
+    raises in the child and prints a traceback when the sandbox is terminated. In a forked child, SIGTERM now just
+    ends the child; in this process the previous handler runs as before."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    parent = os.getpid()
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def handler(signum: int, frame: Any) -> None:
+        if os.getpid() != parent:
+            os._exit(128 + signum)
+        if callable(previous):
+            previous(signum, frame)
+        else:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(parent, signum)
+
+    signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+# --- tasks ---------------------------------------------------------------------------------------------------
+
+@task(name="repair_staging", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def repair_staging_task(lake: str | None) -> list[str]:
+    """Delete the files of half-written staging batches so their reports count as pending again."""
+    from xxgk.schema.tables import TABLE_SPECS
+
+    store = open_lake(lake)
+    parts = staging_parts(store)
+    bad = incomplete_batches(parts, tuple(TABLE_SPECS))
+    for bid in bad:
+        for table, partitions in parts[bid].items():
+            for partition in partitions:
+                store.delete(f"{STAGING_PREFIX}/{table}/{partition}/part-{bid}.parquet")
+    return bad
+
+
+@task(name="staging_state", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def staging_state_task(lake: str | None) -> dict[str, Any]:
+    store = open_lake(lake)
+    return {"fingerprint": staging_fingerprint(store), "current": read_current(store), "last": last_run(store)}
+
+
+@task(name="record_run", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def record_run_task(lake: str | None, summary: dict[str, Any]) -> str:
+    store = open_lake(lake)
+    summary = {**summary, "reasons": summary.get("reasons") or {}}
+    return store.uri(record_run(store, summary))
+
+
+@task(name="quarantine_reasons", cache_policy=NO_CACHE)
+def quarantine_reasons_task(lake: str | None, release_id: str | None) -> dict[str, int]:
+    return quarantine_reasons(open_lake(lake), release_id)
+
+
+# --- stages --------------------------------------------------------------------------------------------------
+
+def _ingest(sources: list[str], lake: str | None, year: int | None, batch_size: int) -> dict[str, Any]:
+    run_id = new_run_id()
+    entries = expand_sources_task(sources)
+    if year is not None:
+        entries = [e if e.year_hint is not None else replace(e, year_hint=year) for e in entries]
+    _emit("ingest", "start", total=len(entries))
+    previous = previous_versions_task(lake)
+    rows: list[ManifestRow] = []
+    for start in range(0, len(entries), max(1, batch_size)):
+        batch = entries[start:start + batch_size]
+        claimed = sorted({r.source for r in rows})
+        rows.extend(ingest_entries_task(lake, batch, run_id, previous, None, claimed))
+        _emit("ingest", "advance", n=len(batch))
+    key = write_manifest_task(lake, run_id, rows) if rows else None
+    summary = summarize(rows, run_id, key).to_dict()
+    _emit("ingest", "done", summary=summary)
+    return summary
+
+
+def _parse(lake: str | None, batch_size: int, parser_version: str) -> dict[str, Any]:
+    repaired = repair_staging_task(lake)
+    todo = pending_objects(lake, parser_version)
+    _emit("parse", "start", total=len(todo))
+    futures = {}
+    for batch in chunks(todo, batch_size):
+        futures[stage_batch_task.submit(lake, batch, parser_version)] = len(batch)
+    results = []
+    for future in as_completed(list(futures)):
+        results.append(future.result())
+        _emit("parse", "advance", n=futures[future])
+    summary = {
+        "n_pending": len(todo), "n_batches": len(results), "repaired_batches": repaired,
+        "n_staged": sum(int(r["n_staged"]) for r in results),
+        "n_quarantined": sum(int(r["n_quarantined"]) for r in results),
+        "quarantined": [q for r in results for q in r["quarantined"]],
+    }
+    _emit("parse", "done", summary=summary)
+    return summary
+
+
+@flow(name="annual_run")
+def annual_run(sources: list[str], lake: str | None = None, year: int | None = None,
+               batch_size: int = DEFAULT_BATCH_SIZE, ingest_batch_size: int = INGEST_BATCH_SIZE,
+               work_dir: str | None = None, release_id: str | None = None, max_year: int | None = None,
+               docs: bool = True, force: bool = False) -> dict[str, Any]:
+    """Ingest ``sources`` into ``lake``, parse what is new, build the marts, gate and publish a release.
+
+    ``year``: the report year collected (a hint for sources that name none; reports up to that year are
+    plausible). ``force``: build and publish even when nothing changed since the last run's release.
+    Returns the run summary (also written to ``runs/annual_run/<run_id>.json`` in the lake).
+    """
+    logger = get_run_logger()
+    started = dt.datetime.now(dt.UTC)
+    run_id = started.strftime("%Y%m%dT%H%M%SZ")
+    summary: dict[str, Any] = {"run_id": run_id, "lake": lake, "year": year, "sources": sources,
+                               "parser_version": PARSER_VERSION, "started_at": started.isoformat()}
+    summary["ingest"] = _ingest(sources, lake, year, ingest_batch_size) if sources else {}
+    with quiet_forked_children():
+        summary["parse"] = _parse(lake, batch_size, PARSER_VERSION)
+    state = staging_state_task(lake)
+    last = state["last"] or {}
+    unchanged = (not force and state["current"] is not None and last.get("release_id") == state["current"]
+                 and last.get("staging_fingerprint") == state["fingerprint"])
+    summary["staging_fingerprint"] = state["fingerprint"]
+    if unchanged:
+        logger.info("nothing new since run %s: release %s stays current", last.get("run_id"), state["current"])
+        for stage in ("build", "publish"):
+            _emit(stage, "start", total=1)
+            _emit(stage, "done", summary={"skipped": True})
+        summary.update(build={"skipped": True}, unchanged=True,
+                       publish={k: last.get("publish", {}).get(k) for k in
+                                ("release_id", "reports_checked", "reports_quarantined", "reports_warned",
+                                 "quality_report")},
+                       release_id=state["current"], reasons=last.get("reasons") or {})
+    else:
+        _emit("build", "start", total=1)
+        summary["build"] = run_dbt_task(lake, work_dir, [("build",), ("docs", "generate")] if docs else [("build",)])
+        _emit("build", "advance", n=1)
+        _emit("build", "done", summary=summary["build"])
+        _emit("publish", "start", total=1)
+        published = validate_and_publish(lake=lake, work_dir=work_dir, release_id=release_id,
+                                         max_year=max(max_year or 0, year or 0) or None)
+        _emit("publish", "advance", n=1)
+        summary.update(publish=published, release_id=published["release_id"], unchanged=False,
+                       reasons=quarantine_reasons_task(lake, published["release_id"]))
+        _emit("publish", "done", summary=published)
+    summary["finished_at"] = dt.datetime.now(dt.UTC).isoformat()
+    summary["record"] = record_run_task(lake, summary)
+    logger.info("annual run %s: release %s", run_id, summary["release_id"])
+    return summary
+
+
+@flow(name="backfill")
+def backfill(start_year: int, end_year: int, sources: list[str] | None = None, lake: str | None = None,
+             source_template: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
+             work_dir: str | None = None) -> list[dict[str, Any]]:
+    """Run :func:`annual_run` once per report year from ``start_year`` to ``end_year`` (inclusive, oldest first).
+
+    Each year ingests ``sources`` plus ``source_template`` formatted with the year (e.g.
+    ``s3://xxgk-sources/{year}/``). Reports of every year land in the same lake; the last year's run publishes
+    the release that holds them all (earlier years publish intermediate releases, kept as history).
+    """
+    if end_year < start_year:
+        raise ValueError(f"end_year {end_year} is before start_year {start_year}")
+    out = []
+    for year in range(start_year, end_year + 1):
+        year_sources = list(sources or [])
+        if source_template:
+            year_sources.append(source_template.format(year=year))
+        out.append(annual_run(sources=year_sources, lake=lake, year=year, batch_size=batch_size,
+                              work_dir=work_dir))
+    return out
+
+
+__all__ = ["STAGES", "add_progress_listener", "annual_run", "backfill", "incomplete_batches",
+           "progress_listener", "remove_progress_listener", "staging_fingerprint"]

@@ -1,0 +1,200 @@
+"""``xxgk run [--source ...] [--lake ...] [--year YYYY]``: the annual run, sources to release, as one Prefect flow.
+
+Runs the ``annual_run`` flow of ``flows/annual_run.py`` (ingest → parse → build → validate → publish) in this
+process, with a progress bar per stage and a closing summary. With no arguments it ingests the bundled sample
+reports (``samples/`` of the repository) into ``./lake`` with only embedded parts: a local folder, DuckDB and
+Prefect's ephemeral mode. Settings come from :mod:`xxgk.settings` (``xxgk.toml``, environment); flags win.
+
+Exit status: 0 a release is current (quarantined reports are a normal outcome and are listed); 3 another run holds
+the publication lock; 1 the run failed (a clear message, the previous release stays current).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+SAMPLES_DIR = REPO_ROOT / "samples"
+STAGE_LABELS = {"ingest": "ingest ", "parse": "parse  ", "build": "build  ", "publish": "publish"}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "run", help="the annual run: ingest, parse, build the marts, gate and publish a release (Prefect)",
+        description="One orchestrated run from sources to release. Without --source it runs on the bundled sample "
+                    "reports into ./lake (or the configured lake) with nothing to start.")
+    p.add_argument("--source", action="append", metavar="SOURCE",
+                   help="file, folder, glob, URL, URL-list CSV or s3://bucket/prefix (repeatable; default: "
+                        "[run] sources of xxgk.toml / $XXGK_SOURCES, else the bundled samples)")
+    p.add_argument("--lake", help="folder or s3://bucket/prefix (default: $XXGK_LAKE / xxgk.toml, else ./lake)")
+    p.add_argument("--year", type=int, help="report year collected: a hint for sources that name none")
+    p.add_argument("--runner", choices=("threads", "dask"), help="task runner for parsing (default: threads)")
+    p.add_argument("--dask-address", help="tcp://scheduler:8786 of a running Dask cluster (implies --runner dask); "
+                                          "without it --runner dask starts a LocalCluster")
+    p.add_argument("--workers", type=int, help="parse threads or LocalCluster workers (default: CPU count)")
+    p.add_argument("--batch-size", type=int, help="reports per parse task (default 200)")
+    p.add_argument("--work-dir", help="where the warehouse goes for an S3 lake")
+    p.add_argument("--release-id", help="id of the new release (default: UTC time + random suffix)")
+    p.add_argument("--force", action="store_true", help="build and publish even when nothing changed")
+    p.add_argument("--no-docs", action="store_true", help="skip `dbt docs generate`")
+    p.add_argument("--json", action="store_true", help="print the run summary as JSON on stdout")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(func=run)
+
+
+def _task_runner(kind: str, workers: int | None, address: str | None) -> Any:
+    if kind == "dask" or address:
+        from prefect_dask import DaskTaskRunner
+
+        if address:
+            return DaskTaskRunner(address=address)
+        return DaskTaskRunner(cluster_class="distributed.LocalCluster",
+                              cluster_kwargs={"n_workers": workers or os.cpu_count() or 1, "threads_per_worker": 1,
+                                              "processes": True, "dashboard_address": None})
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    return ThreadPoolTaskRunner(max_workers=workers or os.cpu_count() or 1)
+
+
+def _prefect_defaults(verbose: bool) -> None:
+    """Quiet, patient defaults for Prefect's ephemeral mode (set only where the user has not chosen)."""
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")  # a loaded machine is slow
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
+        os.environ.setdefault("PREFECT_LOGGING_INTERNAL_LEVEL", "CRITICAL")
+
+
+def _resolve_lake(lake: str) -> str:
+    if lake.startswith("s3://"):
+        return lake
+    if lake.startswith("file://"):
+        lake = lake[len("file://"):]
+    return str(Path(lake).expanduser().resolve())  # tasks may run in other processes or folders (Dask)
+
+
+def _default_sources() -> list[str]:
+    if not SAMPLES_DIR.is_dir():
+        raise FileNotFoundError(f"the bundled samples are not at {SAMPLES_DIR}; give --source")
+    return [str(SAMPLES_DIR)]
+
+
+class _Display:
+    """Progress bars per stage on a terminal; one line per finished stage otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.console = Console(stderr=True)
+        self.bars = enabled and self.console.is_terminal
+        self.quiet = not enabled
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=self.console, disable=not self.bars)
+        self.tasks: dict[str, Any] = {}
+        self.started: dict[str, float] = {}
+        self.stage: str | None = None
+        self.seconds: dict[str, float] = {}
+
+    def __call__(self, stage: str, event: str, info: dict[str, Any]) -> None:
+        if event == "start":
+            self.stage = stage
+            self.started[stage] = time.perf_counter()
+            self.tasks[stage] = self.progress.add_task(STAGE_LABELS.get(stage, stage), total=info.get("total"))
+        elif event == "advance" and stage in self.tasks:
+            self.progress.update(self.tasks[stage], advance=info.get("n", 1))
+        elif event == "done" and stage in self.tasks:
+            task = self.tasks[stage]
+            self.progress.update(task, completed=self.progress.tasks[task].total or 0)
+            self.seconds[stage] = round(time.perf_counter() - self.started[stage], 2)
+            if not self.bars and not self.quiet:
+                note = " (nothing changed, skipped)" if info.get("summary", {}).get("skipped") else ""
+                self.console.print(f"{stage}: done in {self.seconds[stage]:.1f} s{note}", highlight=False)
+
+
+def _summary_lines(s: dict[str, Any]) -> list[str]:
+    ing, parse, pub = s.get("ingest") or {}, s.get("parse") or {}, s.get("publish") or {}
+    lines = []
+    if ing:
+        total = sum(int(ing.get(k) or 0) for k in ("new", "unchanged", "changed", "failed"))
+        lines.append(f"reports in:   {total} entries ({ing.get('new', 0)} new, "
+                     f"{ing.get('unchanged', 0)} unchanged, {ing.get('changed', 0)} changed, "
+                     f"{ing.get('failed', 0)} failed)")
+    lines.append(f"parsed:       {parse.get('n_pending', 0)} pending, {parse.get('n_staged', 0)} staged, "
+                 f"{parse.get('n_quarantined', 0)} rejected by the staging schema")
+    checked = pub.get("reports_checked")
+    quarantined = pub.get("reports_quarantined") or 0
+    if checked is not None:
+        lines.append(f"published:    {checked - quarantined} of {checked} reports")
+    reasons = s.get("reasons") or {}
+    lines.append(f"quarantined:  {quarantined}" + (" — " + ", ".join(f"{k} {v}" for k, v in reasons.items())
+                                                  if reasons else ""))
+    lines.append(f"warnings:     {pub.get('reports_warned') or 0} reports with warning flags")
+    lines.append(f"release:      {s.get('release_id')}" + ("  (unchanged re-run: nothing new)"
+                                                          if s.get("unchanged") else ""))
+    if pub.get("quality_report"):
+        lines.append(f"quality:      {pub['quality_report']}")
+    lines.append(f"lake:         {s.get('lake')}")
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    from xxgk.settings import ConfigError, apply_to_environ, load_settings
+
+    flags = {"XXGK_LAKE": args.lake, "XXGK_TASK_RUNNER": args.runner, "XXGK_DASK_ADDRESS": args.dask_address,
+             "XXGK_WORKERS": str(args.workers) if args.workers else None,
+             "XXGK_BATCH_SIZE": str(args.batch_size) if args.batch_size else None, "XXGK_WORK_DIR": args.work_dir}
+    try:
+        settings = load_settings(flags=flags)
+        sources = args.source or settings.sources or _default_sources()
+        lake = _resolve_lake(settings.lake)
+        settings = load_settings(flags={**flags, "XXGK_LAKE": lake})
+        apply_to_environ(settings)
+    except (ConfigError, FileNotFoundError, ValueError) as exc:
+        print(f"xxgk run: {exc}", file=sys.stderr)
+        return 1
+    _prefect_defaults(verbose=args.verbose)
+    if str(REPO_ROOT) not in sys.path:  # flows/ and expectations/ live at the repository root
+        sys.path.insert(0, str(REPO_ROOT))
+
+    display = _Display(enabled=not args.no_progress)
+    started = time.perf_counter()
+    try:
+        from flows.annual_run import annual_run, progress_listener
+
+        flow = annual_run.with_options(task_runner=_task_runner(settings.task_runner, settings.workers,
+                                                                settings.dask_address))
+        with progress_listener(display), display.progress:
+            summary = flow(sources=sources, lake=lake, year=args.year, batch_size=settings.batch_size,
+                           work_dir=settings.work_dir, release_id=args.release_id, docs=not args.no_docs,
+                           force=args.force)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the user gets a message, never a traceback
+        import logging
+
+        logging.getLogger(__name__).debug("annual run failed", exc_info=True)
+        from xxgk.publish import PublishLocked
+
+        where = f" during {display.stage}" if display.stage else ""
+        message = str(exc).strip() or type(exc).__name__
+        print(f"xxgk run: the run failed{where}: {type(exc).__name__}: {message}\n"
+              f"xxgk run: the previous release (if any) stays current; fix the cause and run again — work already "
+              f"done (ingested and staged reports) is kept.", file=sys.stderr)
+        return 3 if isinstance(exc, PublishLocked) else 1
+    summary["seconds"] = round(time.perf_counter() - started, 2)
+    summary["stage_seconds"] = display.seconds
+    if args.json:
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False, default=str) + "\n")
+    else:
+        for line in _summary_lines(summary):
+            print(line)
+        print(f"time:         {summary['seconds']:.1f} s")
+    return 0
