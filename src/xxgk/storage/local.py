@@ -30,6 +30,15 @@ def _is_transient(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in _TRANSIENT_ERRNOS
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o644 & ~_current_umask()
+
+
 class LocalStore:
     """An :class:`~xxgk.storage.base.ObjectStore` over a folder."""
 
@@ -61,6 +70,7 @@ class LocalStore:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
+            os.chmod(tmp_name, _FILE_MODE)  # mkstemp makes 0600; lake files are for every reader (BI tools)
             os.replace(tmp_name, path)
         except BaseException:
             try:
