@@ -259,3 +259,16 @@ def test_generated_agencies_resolve_to_their_level_and_region(db: duckdb.DuckDBP
         assert got[:2] == SYNTH_LEVELS[truth["level"]], truth["agency"]
         assert got[2] == truth["region"]["province"], truth["agency"]
         assert got[3] == ("consolidated" if truth["is_summary"] else "unstated")
+
+
+def test_built_marts_have_exactly_the_documented_columns(db: duckdb.DuckDBPyConnection) -> None:
+    import yaml
+
+    from xxgk.staging.dbt_vars import default_project_dir
+
+    docs = yaml.safe_load((default_project_dir() / "models/marts/_marts__models.yml").read_text(encoding="utf-8"))
+    for model in docs["models"]:
+        built = [r[0] for r in db.execute(
+            "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ? "
+            "order by ordinal_position", [model["name"]]).fetchall()]
+        assert built == [c["name"] for c in model["columns"]], model["name"]
