@@ -22,7 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "build", help="parse new raw objects into staging Parquet and build the dbt marts (DuckDB)",
         description="Parses every raw object not yet staged under the current parser version (batched), writes "
-                    "pandera-validated staging Parquet, then runs `dbt build` (and `dbt docs generate`).")
+                    "pandera-validated staging Parquet, then runs `dbt build` (and `dbt docs generate`). One report "
+                    "may take at most $XXGK_PARSE_TIMEOUT seconds to parse (default 120; 0: no limit).")
     parser.add_argument("--lake", help="folder or s3://bucket/prefix (default: $XXGK_LAKE, else ./lake)")
     parser.add_argument("--work-dir", help="where the warehouse DuckDB file and dbt artifacts go")
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="reports per staging batch")
