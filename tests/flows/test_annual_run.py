@@ -1,0 +1,174 @@
+"""The ``annual_run`` flow end to end (session Prefect harness from conftest): the bundled samples give a release in
+which seed 001 (no tables) is quarantined and the other four are published; a real local Dask cluster gives the
+same release content; a run killed with SIGKILL mid-parse is completed by the next run with no duplicate and no
+lost report; half-written staging batches are found and removed."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from flows.annual_run import annual_run, incomplete_batches, repair_staging_task  # noqa: E402
+
+from xxgk.publish import is_complete, read_current  # noqa: E402
+from xxgk.staging.read import read_staging_table  # noqa: E402
+from xxgk.storage import LocalStore  # noqa: E402
+
+SAMPLES = ROOT / "samples"
+SEED_001 = next(SAMPLES.glob("001_*.txt"))
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _mart(store: LocalStore, release: str, name: str) -> pd.DataFrame:
+    return pd.read_parquet(io.BytesIO(store.get_bytes(f"releases/{release}/marts/{name}.parquet")))
+
+
+def _content(store: LocalStore) -> dict[str, pd.DataFrame]:
+    """The release's published rows, without run-specific columns, in a stable order."""
+    release = read_current(store)
+    assert release and is_complete(store, release)
+    out = {}
+    for name in ("agency_year", "quarantine"):
+        df = _mart(store, release, name)
+        df = df[[c for c in df.columns if c not in ("run_id", "release_id", "published_at", "parsed_at")]]
+        out[name] = df.sort_values(list(df.columns[:2])).reset_index(drop=True).astype(str)
+    return out
+
+
+@pytest.fixture(scope="module")
+def sample_lake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    lake = tmp_path_factory.mktemp("annual") / "lake"
+    summary = annual_run(sources=[str(SAMPLES)], lake=str(lake), docs=False)
+    return lake, summary
+
+
+@pytest.mark.slow
+def test_samples_give_a_release_with_seed_001_quarantined_and_four_published(sample_lake: tuple[Path, dict]) -> None:
+    lake, summary = sample_lake
+    store = LocalStore(lake)
+    release = summary["release_id"]
+    assert read_current(store) == release and is_complete(store, release)
+    assert summary["ingest"]["new"] == 5 and summary["parse"]["n_staged"] == 5
+    assert summary["publish"]["reports_checked"] == 5 and summary["publish"]["reports_quarantined"] == 1
+    assert summary["reasons"] == {"cells_incomplete": 1}
+
+    quarantine = _mart(store, release, "quarantine")
+    assert list(quarantine["source_sha256"]) == [_sha(SEED_001)]
+    assert quarantine["rules"].iloc[0] == "cells_incomplete"
+    published = set(_mart(store, release, "agency_year")["source_sha256"])
+    assert published == {_sha(p) for p in SAMPLES.glob("*.txt") if p != SEED_001}
+    assert store.exists(f"releases/{release}/quality_report.html")
+    assert store.exists("runs/annual_run/last.json")
+
+
+@pytest.mark.slow
+def test_an_unchanged_rerun_does_almost_nothing(sample_lake: tuple[Path, dict]) -> None:
+    lake, first = sample_lake
+    again = annual_run(sources=[str(SAMPLES)], lake=str(lake), docs=False)
+    assert again["unchanged"] is True and again["release_id"] == first["release_id"]
+    assert again["ingest"]["unchanged"] == 5 and again["parse"]["n_pending"] == 0
+    assert again["build"] == {"skipped": True} and again["reasons"] == {"cells_incomplete": 1}
+    assert read_current(LocalStore(lake)) == first["release_id"]
+
+
+@pytest.mark.slow
+def test_dask_task_runner_on_a_local_cluster_gives_the_same_release(sample_lake: tuple[Path, dict],
+                                                                     tmp_path: Path) -> None:
+    from distributed import LocalCluster
+    from prefect_dask import DaskTaskRunner
+
+    lake = tmp_path / "lake"
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        flow = annual_run.with_options(task_runner=DaskTaskRunner(address=cluster.scheduler_address))
+        summary = flow(sources=[str(SAMPLES)], lake=str(lake), docs=False, batch_size=2)
+    assert summary["parse"]["n_batches"] == 3 and summary["parse"]["n_staged"] == 5
+    dask_content, default_content = _content(LocalStore(lake)), _content(LocalStore(sample_lake[0]))
+    for name in default_content:
+        pd.testing.assert_frame_equal(dask_content[name], default_content[name])
+
+
+def test_incomplete_batches_are_those_missing_a_table_or_a_partition() -> None:
+    tables = ("reports", "table3_cells")
+    parts = {
+        "a": {"reports": {"report_year=2022"}, "table3_cells": {"report_year=2022"}},
+        "b": {"reports": {"report_year=2022"}},
+        "c": {"reports": {"report_year=2022", "report_year=2023"}, "table3_cells": {"report_year=2022"}},
+        "d": {"table3_cells": {"report_year=2022"}},
+    }
+    assert incomplete_batches(parts, tables) == ["b", "c", "d"]
+
+
+def test_repair_removes_a_half_written_batch_so_its_reports_are_pending_again(local_lake: LocalStore) -> None:
+    from xxgk.ingest import ingest
+    from xxgk.staging.build import stage_lake
+
+    ingest([str(p) for p in sorted(SAMPLES.glob("*.txt"))], local_lake)
+    stage_lake(local_lake, batch_size=2)
+    victim = next(k for k in local_lake.list_keys("staging/table3_cells/") if k.endswith(".parquet"))
+    local_lake.delete(victim)  # as if the run was killed between two writes of this batch
+    bid = victim.rsplit("part-", 1)[1].removesuffix(".parquet")
+    assert repair_staging_task.fn(local_lake.uri()) == [bid]
+    assert not any(bid in k for k in local_lake.list_keys("staging/"))
+    assert stage_lake(local_lake, batch_size=2).n_staged >= 1
+    reports = read_staging_table(local_lake, "reports")
+    assert len(reports) == 5 and reports["source_sha256"].is_unique
+
+
+@pytest.mark.slow
+def test_a_run_killed_mid_parse_is_completed_by_the_next_run(tmp_path: Path) -> None:
+    from xxgk.synth.corpus import write_corpus
+
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, 120, seed=5, jobs=1)
+    n_files = sum(1 for p in corpus.iterdir() if p.name != "truth.jsonl")
+    lake = tmp_path / "lake"
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "XXGK_LAKE": str(lake)}
+    env.pop("PREFECT_API_URL", None)
+    command = [sys.executable, "-m", "xxgk.cli", "run", "--source", str(corpus / "*.txt"), "--source",
+               str(corpus / "*.html"), "--no-progress", "--no-docs",
+               "--batch-size", "4", "--workers", "1"]
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             start_new_session=True)
+    reports_dir = lake / "staging" / "reports"
+    deadline = time.monotonic() + 300
+    try:
+        while not (reports_dir.exists() and any(reports_dir.rglob("*.parquet"))):
+            assert child.poll() is None, f"the run ended before staging: {child.stderr.read()!r}"  # type: ignore
+            assert time.monotonic() < deadline, "staging never started"
+            time.sleep(0.02)
+    finally:
+        os.killpg(child.pid, signal.SIGKILL)  # the run and everything it started (Prefect server, sandboxes)
+        child.wait()
+    store = LocalStore(lake)
+    staged_at_kill = len(read_staging_table(store, "reports"))
+    assert 0 < staged_at_kill < n_files, "the kill did not land mid-parse"
+
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "Traceback" not in rerun.stderr
+    reports = read_staging_table(store, "reports")
+    expected = {_sha(p) for p in corpus.iterdir() if p.name != "truth.jsonl"}
+    assert reports["source_sha256"].is_unique, "duplicate reports in staging"
+    assert set(reports["source_sha256"]) == expected, "reports lost"
+    cells = read_staging_table(store, "table3_cells")
+    assert not cells.duplicated(["source_sha256", "cell_id"]).any()
+    assert set(cells["source_sha256"]) <= expected
+    release = read_current(store)
+    assert release and is_complete(store, release)
+    checked = _mart(store, release, "quality_results")["source_sha256"].nunique()
+    assert checked == len(expected)
