@@ -72,8 +72,10 @@ def sum_group_splits(run: str, group_size: int, n_groups: int = 1) -> list[tuple
         so_far = sum(current)
         for size in range(1, longest + 1):
             room = len(run) - (pos + size) - (left - 1)  # digits left for the total once every part has one
+            if room < 1:
+                break
             part = int(run[pos : pos + size])
-            if room < 1 or len(str(so_far + part)) > room:
+            if len(str(so_far + part)) > room:
                 break  # longer parts only make the total longer: no room for it
             parts(pos + size, left - 1, done, current + (part,))
 

@@ -22,7 +22,7 @@ from xxgk.parsing.normalize import fold_text, label_numbering, normalize_label
 from xxgk.schema.keys import TABLE3_ROW_SPECS
 
 MAX_LINE_FOR_GLUE = 4000  # longer lines are prose or garbage; never try to split them
-_DIGITS_SPLIT = re.compile(r"(\d+)")
+_DIGITS_SPLIT = re.compile(r"(\d+(?:\.\d+)?)")  # a decimal (a fee in 万元) is one value, not number + label
 _PIPE_ONLY = re.compile(r"^[|\s]+$")
 _LABEL_THEN_DIGIT = re.compile(r"[^\d\s|０-９][0-9０-９]")
 
