@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -55,9 +56,13 @@ def main() -> int:
         command = [sys.executable, "-c", _WORKER, str(corpus), str(out)]
         if shutil.which("taskset"):
             command = ["taskset", "-c", "0", *command]
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        load_before = os.getloadavg()[0]
         started = time.perf_counter()
         subprocess.run(command, check=True)
         elapsed = time.perf_counter() - started
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
         parsed = json.loads(out.read_text(encoding="utf-8"))
         truth = [json.loads(line) for line in (corpus / "truth.jsonl").read_text(encoding="utf-8").splitlines()]
 
@@ -80,7 +85,8 @@ def main() -> int:
         f" {platform.platform()}; pinned to one core: {'yes' if shutil.which('taskset') else 'no'}",
         f"* command: `python benchmarks/parse_throughput.py --n {args.n} --seed {args.seed}`",
         f"* {n} generated text/HTML reports parsed in {elapsed:.2f} s wall, start-up included:"
-        f" **{rate:.0f} reports/s** (target ≥ {TARGET_REPORTS_PER_SECOND})",
+        f" **{rate:.0f} reports/s** (target ≥ {TARGET_REPORTS_PER_SECOND}); the process used {cpu:.2f} s of CPU,"
+        f" i.e. {n / cpu:.0f} reports per CPU-second; load average before the run {load_before:.2f}",
         f"* defect-free reports: {len(clean)}; cell accuracy {accuracy:.4%};"
         f" reports with any wrong cell or a false error: {wrong_reports}",
         "",
