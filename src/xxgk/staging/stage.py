@@ -13,8 +13,10 @@ import io
 import json
 import logging
 import multiprocessing
+import multiprocessing.context
 import multiprocessing.pool
 import os
+import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -32,6 +34,7 @@ logger = logging.getLogger(__name__)
 Parser = Callable[[bytes, str | None], ParsedReport]
 PARSE_TIMEOUT_ENV = "XXGK_PARSE_TIMEOUT"
 DEFAULT_PARSE_TIMEOUT = 120.0
+SANDBOX_STARTUP_TIMEOUT = 120.0
 _RAW_COLUMNS = {"sha256": ("sha256", "source_sha256"), "source": ("source",),
                 "source_url": ("source_url", "final_url", "url"), "name": ("name", "filename", "source", "path"),
                 "agency_hint": ("agency_hint",), "year_hint": ("year_hint",)}
@@ -117,15 +120,35 @@ def _install_parser(parser: Parser) -> None:  # runs in the sandbox child (fork:
     _CHILD_PARSER = parser
 
 
+def _is_ready() -> bool:
+    return _CHILD_PARSER is not None
+
+
 def _parse_in_child(data: bytes, name: str | None) -> ParsedReport:
     assert _CHILD_PARSER is not None
     return _CHILD_PARSER(data, name)
 
 
+def _sandbox_context(parser: Parser) -> multiprocessing.context.BaseContext:
+    """forkserver for an importable parser (a clean child, safe when the caller runs threads, e.g. Prefect's task
+    runner); plain fork for anything else (closures in tests); spawn where neither exists."""
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        try:
+            pickle.dumps(parser)
+        except Exception:  # noqa: BLE001 - not importable by reference: fork instead
+            pass
+        else:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["xxgk.parsing.report"])
+            return ctx
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
 class ParserSandbox:
     """Runs the parser in a child process with a time limit per report, so one pathological input (an exponential
-    corner of the parser, a huge file) fails alone instead of stalling the batch. The child is forked once and
-    reused; it is killed and replaced after a timeout. Without a limit the parser runs in-process."""
+    corner of the parser, a huge file) fails alone instead of stalling the batch. The child is started once per
+    batch and reused; it is killed and replaced after a timeout. Without a limit the parser runs in-process."""
 
     def __init__(self, parser: Parser | None = None, time_limit: float | None = None) -> None:
         self.parser = parser or _default_parser()
@@ -148,8 +171,12 @@ class ParserSandbox:
         if self.time_limit is None or multiprocessing.current_process().daemon:
             return self.parser(data, name)  # daemonic processes (some Dask workers) cannot have children
         if self._pool is None:
-            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            self._pool = multiprocessing.get_context(method).Pool(1, _install_parser, (self.parser,))
+            self._pool = _sandbox_context(self.parser).Pool(1, _install_parser, (self.parser,))
+            try:  # the child's start-up (imports) does not count against the first report's limit
+                self._pool.apply_async(_is_ready).get(max(SANDBOX_STARTUP_TIMEOUT, self.time_limit))
+            except multiprocessing.TimeoutError:
+                self.close()
+                raise TimeoutError("the parser process did not start") from None
         pending_result = self._pool.apply_async(_parse_in_child, (data, name))
         try:
             return pending_result.get(self.time_limit)
