@@ -185,6 +185,40 @@ def quiet_forked_children() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def make_task_runner(kind: str | None = None, workers: int | None = None, address: str | None = None) -> Any:
+    """The task runner for parsing: ``threads`` (one machine) or ``dask`` (``address`` of a running scheduler, or a
+    LocalCluster of ``workers`` processes started for the run). Unset arguments come from :mod:`xxgk.settings`
+    (``XXGK_TASK_RUNNER``, ``XXGK_WORKERS``, ``XXGK_DASK_ADDRESS`` or ``[runner]`` in xxgk.toml)."""
+    from xxgk.settings import load_settings
+
+    settings = load_settings()
+    kind = (kind or settings.task_runner).lower()
+    workers = workers or settings.workers or os.cpu_count() or 1
+    address = address or settings.dask_address
+    if kind == "dask" or address:
+        from prefect_dask import DaskTaskRunner
+
+        if address:
+            return DaskTaskRunner(address=address)
+        return DaskTaskRunner(cluster_class="distributed.LocalCluster",
+                              cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
+                                              "dashboard_address": None})
+    if kind != "threads":
+        raise ValueError(f"unknown task runner {kind!r}: use threads or dask")
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    return ThreadPoolTaskRunner(max_workers=workers)
+
+
+def _default_task_runner() -> Any:
+    try:
+        return make_task_runner()
+    except Exception:  # noqa: BLE001 - a bad setting must not break importing the flows; `xxgk run` reports it
+        from prefect.task_runners import ThreadPoolTaskRunner
+
+        return ThreadPoolTaskRunner(max_workers=os.cpu_count() or 1)
+
+
 # --- tasks ---------------------------------------------------------------------------------------------------
 
 @task(name="repair_staging", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -262,7 +296,7 @@ def _parse(lake: str | None, batch_size: int, parser_version: str) -> dict[str, 
     return summary
 
 
-@flow(name="annual_run")
+@flow(name="annual_run", task_runner=_default_task_runner())
 def annual_run(sources: list[str], lake: str | None = None, year: int | None = None,
                batch_size: int = DEFAULT_BATCH_SIZE, ingest_batch_size: int = INGEST_BATCH_SIZE,
                work_dir: str | None = None, release_id: str | None = None, max_year: int | None = None,
@@ -336,5 +370,5 @@ def backfill(start_year: int, end_year: int, sources: list[str] | None = None, l
     return out
 
 
-__all__ = ["STAGES", "add_progress_listener", "annual_run", "backfill", "incomplete_batches",
+__all__ = ["STAGES", "add_progress_listener", "annual_run", "backfill", "incomplete_batches", "make_task_runner",
            "progress_listener", "remove_progress_listener", "staging_fingerprint"]

@@ -84,6 +84,7 @@ SETTINGS: tuple[Setting, ...] = (
     _alert("smtp_ssl", "1/0: implicit TLS"),
     _alert("retries", "attempts per channel"),
     _alert("timeout", "seconds per attempt"),
+    _alert("backoff", "seconds before the first retry (doubles each time)"),
 )
 BY_ENV = {s.env: s for s in SETTINGS}
 

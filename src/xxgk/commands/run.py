@@ -48,20 +48,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _task_runner(kind: str, workers: int | None, address: str | None) -> Any:
-    if kind == "dask" or address:
-        from prefect_dask import DaskTaskRunner
-
-        if address:
-            return DaskTaskRunner(address=address)
-        return DaskTaskRunner(cluster_class="distributed.LocalCluster",
-                              cluster_kwargs={"n_workers": workers or os.cpu_count() or 1, "threads_per_worker": 1,
-                                              "processes": True, "dashboard_address": None})
-    from prefect.task_runners import ThreadPoolTaskRunner
-
-    return ThreadPoolTaskRunner(max_workers=workers or os.cpu_count() or 1)
-
-
 def _prefect_defaults(verbose: bool) -> None:
     """Quiet, patient defaults for Prefect's ephemeral mode (set only where the user has not chosen)."""
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")  # a loaded machine is slow
@@ -77,6 +63,8 @@ def _resolve_lake(lake: str) -> str:
         return lake
     if lake.startswith("file://"):
         lake = lake[len("file://"):]
+    if "://" in lake:
+        raise ValueError(f"unsupported lake location {lake!r}: use a folder or s3://bucket/prefix")
     return str(Path(lake).expanduser().resolve())  # tasks may run in other processes or folders (Dask)
 
 
@@ -167,10 +155,10 @@ def run(args: argparse.Namespace) -> int:
     display = _Display(enabled=not args.no_progress)
     started = time.perf_counter()
     try:
-        from flows.annual_run import annual_run, progress_listener
+        from flows.annual_run import annual_run, make_task_runner, progress_listener
 
-        flow = annual_run.with_options(task_runner=_task_runner(settings.task_runner, settings.workers,
-                                                                settings.dask_address))
+        flow = annual_run.with_options(task_runner=make_task_runner(settings.task_runner, settings.workers,
+                                                                    settings.dask_address))
         with progress_listener(display), display.progress:
             summary = flow(sources=sources, lake=lake, year=args.year, batch_size=settings.batch_size,
                            work_dir=settings.work_dir, release_id=args.release_id, docs=not args.no_docs,
