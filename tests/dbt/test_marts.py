@@ -79,7 +79,7 @@ def test_the_warehouse_has_every_mart_in_schema_marts_and_docs(built: dict[str, 
     tables = {r[0] for r in db.execute(
         "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
     assert tables == {"dim_agency", "agency_year", "fct_applications", "fct_proactive_disclosure",
-                      "fct_review_litigation", "region_year", "agency_panel"}
+                      "fct_review_litigation", "region_year", "agency_panel", "fct_report_versions"}
     catalog = json.loads((Path(built["lake"]) / "warehouse/dbt_target/catalog.json").read_text())
     assert "model.xxgk.agency_year" in catalog["nodes"]
 
@@ -107,9 +107,9 @@ def test_seed_values_reach_the_wide_mart(db: duckdb.DuckDBPyConnection) -> None:
 
 def test_newest_publication_wins_and_history_is_kept(db: duckdb.DuckDBPyConnection) -> None:
     assert ay(db, DEPT, 2022, "t3_granted_total", "n_versions", "publication_date::varchar") == (3, 2, "2023-03-01")
-    versions = db.execute("select publication_date::varchar, is_current from intermediate.int_reports_deduplicated "
+    versions = db.execute("select publication_date::varchar, is_current, version_rank from marts.fct_report_versions "
                           "where agency_name = ? and report_year = 2022 order by 1", [DEPT]).fetchall()
-    assert versions == [("2023-01-20", False), ("2023-03-01", True)]
+    assert versions == [("2023-01-20", False, 2), ("2023-03-01", True, 1)]
 
 
 def test_derived_cells_are_flagged_in_the_long_facts(db: duckdb.DuckDBPyConnection) -> None:
