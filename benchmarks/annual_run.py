@@ -209,7 +209,8 @@ def main() -> int:
         f"first run, {'/'.join(f'{x:.1f}' for x in load_after)} at the end",
         f"* command: `python benchmarks/annual_run.py --n {args.n} --seed {args.seed} --runner {args.runner}"
         f"{' --corpus ' + str(args.corpus) if args.corpus else ''}` → `{' '.join(command[:2])} "
-        f"{' '.join('--source CORPUS/*' + s for s in suffixes)} --lake LAKE --json --no-progress --runner {args.runner}` twice",
+        f"{' '.join('--source CORPUS/*' + s for s in suffixes)} --lake LAKE --json --no-progress "
+        f"--runner {args.runner}` twice",
         f"* corpus: {n_files} generated reports (`xxgk synth --n {args.n} --seed {args.seed}`"
         + (f", {synth_s:.0f} s" if synth_s else ", generated beforehand") + ")",
         f"* first run: exit {first['returncode']}, **{first['wall_s']:.1f} s** wall "
@@ -217,7 +218,8 @@ def main() -> int:
         f"* peak memory of the process tree (sum of RSS): **{peak_gb:.2f} GB** (target < {TARGETS['peak_rss_gb']:.0f}"
         f" GB); largest single process (ru_maxrss): {max_child_rss_mb / 1024:.2f} GB",
         f"* release {fs.get('release_id')}: {pub.get('reports_checked')} reports checked, "
-        f"{pub.get('reports_quarantined')} quarantined ({', '.join(f'{k} {v}' for k, v in (fs.get('reasons') or {}).items())}), "
+        f"{pub.get('reports_quarantined')} quarantined by rule "
+        f"({', '.join(f'{k} {v}' for k, v in (fs.get('reasons') or {}).items())}), "
         f"{pub.get('reports_warned')} with warnings",
         f"* unchanged re-run: exit {rerun['returncode']}, **{rerun['wall_s']:.1f} s** wall (target < "
         f"{TARGETS['rerun_s']:.0f} s); stages: {stages(rerun)}; peak tree RSS {rerun['peak_tree_rss'] / 2**30:.2f} GB",
@@ -227,8 +229,9 @@ def main() -> int:
     else:
         caught, missed = quality["defects_caught"], quality["defects_missed"]
         lines += [
-            f"* defect-free reports: {quality['clean_reports']}; cells right: {quality['cells'] - quality['wrong_cells']}"
-            f" of {quality['cells']} (**{quality['cell_accuracy']:.4%}**); reports with a wrong cell: "
+            f"* defect-free reports: {quality['clean_reports']}; cells right: "
+            f"{quality['cells'] - quality['wrong_cells']} of {quality['cells']} (**{quality['cell_accuracy']:.4%}**); "
+            f"reports with a wrong cell: "
             f"{quality['clean_reports_with_wrong_cells']} {quality['wrong_examples']}; defect-free reports "
             f"quarantined: {quality['clean_reports_quarantined']}",
             f"* planted defects caught by their rule: {sum(caught.values())} of "

@@ -49,7 +49,6 @@ from flows.ingest import (
     write_manifest_task,
 )
 from flows.parse import pending_objects, stage_batch_task
-from flows.publish import validate_and_publish
 from xxgk import PARSER_VERSION
 from xxgk.ingest import ManifestRow, new_run_id, summarize
 from xxgk.publish import read_current
@@ -303,8 +302,9 @@ def annual_run(sources: list[str], lake: str | None = None, year: int | None = N
                docs: bool = True, force: bool = False) -> dict[str, Any]:
     """Ingest ``sources`` into ``lake``, parse what is new, build the marts, gate and publish a release.
 
-    ``year``: the report year collected (a hint for sources that name none; reports up to that year are
-    plausible). ``force``: build and publish even when nothing changed since the last run's release.
+    ``year``: the report year collected (a hint for sources that name none; never narrows which years are
+    plausible). ``max_year``: latest plausible report year for the gate (default: this year). ``force``: build
+    and publish even when nothing changed since the last run's release.
     Returns the run summary (also written to ``runs/annual_run/<run_id>.json`` in the lake).
     """
     logger = get_run_logger()
@@ -336,8 +336,10 @@ def annual_run(sources: list[str], lake: str | None = None, year: int | None = N
         _emit("build", "advance", n=1)
         _emit("build", "done", summary=summary["build"])
         _emit("publish", "start", total=1)
+        from flows.publish import validate_and_publish  # Great Expectations: imported only when publishing
+
         published = validate_and_publish(lake=lake, work_dir=work_dir, release_id=release_id,
-                                         max_year=max(max_year or 0, year or 0) or None)
+                                         max_year=max_year or (year if year and year > started.year else None))
         _emit("publish", "advance", n=1)
         summary.update(publish=published, release_id=published["release_id"], unchanged=False,
                        reasons=quarantine_reasons_task(lake, published["release_id"]))
