@@ -149,6 +149,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"xxgk run: {exc}", file=sys.stderr)
         return 1
     _prefect_defaults(verbose=args.verbose)
+    if not args.verbose:
+        import logging
+
+        for handler in logging.getLogger().handlers:  # libraries that raise their own loggers' level (GX)
+            handler.setLevel(logging.WARNING)
     if str(REPO_ROOT) not in sys.path:  # flows/ and expectations/ live at the repository root
         sys.path.insert(0, str(REPO_ROOT))
 
