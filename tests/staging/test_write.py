@@ -89,3 +89,20 @@ def test_staged_parquet_reads_back_with_the_spec_dtypes(local_lake: LocalStore) 
     df = pd.read_parquet(io.BytesIO(local_lake.get_bytes(key)))
     assert list(df.columns) == list(TABLE_SPECS["table3_cells"].field_names)
     assert len(df) == 175 and df["value"].dtype == "float64"
+
+
+def test_reports_are_written_last_so_an_interrupted_batch_is_parsed_again(local_lake: LocalStore) -> None:
+    class FailingStore(LocalStore):
+        def put_bytes(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
+            if key.startswith("staging/table4_cells/"):
+                raise OSError("disk full")
+            super().put_bytes(key, data, content_type=content_type)
+
+    store = FailingStore(local_lake.root)
+    try:
+        write_batch(store, frames_for(_batch()), "1")
+    except OSError:
+        pass
+    assert staged_pairs(local_lake) == set()
+    assert write_batch(local_lake, frames_for(_batch()), "1").written_keys
+    assert len(staged_pairs(local_lake)) == 3

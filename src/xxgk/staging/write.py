@@ -5,7 +5,8 @@ written. A batch that fails writes nothing to the staging tables; a JSON record 
 names its reports, the ones that broke the schema and the reason. File names carry the batch id (a hash of the
 parser version and the report hashes), so re-running the same batch replaces its files instead of duplicating rows.
 Every batch writes a file for every table in each of its year partitions, empty when it has no rows, so readers
-(dbt, DuckDB) always find each table with its full, typed schema.
+(dbt, DuckDB) always find each table with its full, typed schema. ``reports`` is written last: a batch cut short
+(a crash, a storage error) leaves its reports unstaged, and the next run writes the same files again.
 """
 
 from __future__ import annotations
@@ -131,7 +132,9 @@ def write_batch(store: ObjectStore, frames: dict[str, pd.DataFrame], parser_vers
                            result.reason)
             return result
     years = sorted({partition_value(y) for y in validated["reports"][PARTITION_COLUMN]})
-    for table, df in validated.items():
+    # ``reports`` goes last: it is what marks a report as staged, so a batch cut short is parsed again.
+    for table in sorted(validated, key=lambda t: t == "reports"):
+        df = validated[table]
         part = df[PARTITION_COLUMN].map(partition_value)
         for year in years:
             key = staging_key(table, None if year == NULL_PARTITION else int(year), result.batch_id)
