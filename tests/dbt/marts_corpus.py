@@ -96,7 +96,8 @@ SYNTH_LEVELS = {  # synth level → (dim_agency.agency_level, parent_level)
 }
 
 
-def synth_items(n: int = 18, seed: int = 11, years: tuple[int, ...] = (2020, 2021, 2022)) -> list[tuple[str, bytes, dict]]:
+def synth_items(n: int = 18, seed: int = 11,
+                years: tuple[int, ...] = (2020, 2021, 2022)) -> list[tuple[str, bytes, dict]]:
     """(file name, bytes, truth) for ``n`` reports of agencies over ``years`` (2020 uses the 2019 layout)."""
     import hashlib
     import random

@@ -261,14 +261,15 @@ def test_generated_agencies_resolve_to_their_level_and_region(db: duckdb.DuckDBP
         assert got[3] == ("consolidated" if truth["is_summary"] else "unstated")
 
 
-def test_built_marts_have_exactly_the_documented_columns(db: duckdb.DuckDBPyConnection) -> None:
+@pytest.mark.parametrize("folder", ["marts", "intermediate", "staging"])
+def test_built_models_have_exactly_the_documented_columns(db: duckdb.DuckDBPyConnection, folder: str) -> None:
     import yaml
 
     from xxgk.staging.dbt_vars import default_project_dir
 
-    docs = yaml.safe_load((default_project_dir() / "models/marts/_marts__models.yml").read_text(encoding="utf-8"))
-    for model in docs["models"]:
+    path = default_project_dir() / "models" / folder / f"_{folder}__models.yml"
+    for model in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]:
         built = [r[0] for r in db.execute(
-            "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ? "
-            "order by ordinal_position", [model["name"]]).fetchall()]
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+            "order by ordinal_position", [folder, model["name"]]).fetchall()]
         assert built == [c["name"] for c in model["columns"]], model["name"]

@@ -5,8 +5,8 @@ Writes, under ``dbt_project/``:
 * ``macros/canonical_keys.sql``: the macro ``xxgk_keys()`` returning every canonical key list, the cell catalogue
   (labels, wide column names), layout differences, refusal groups and the staging column types;
 * ``models/staging/_xxgk__sources.yml`` and ``models/staging/_staging__models.yml`` from ``TABLE_SPECS``;
-* ``models/marts/_marts__models.yml`` rendered from ``_marts__models.yml.j2`` (hand-written docs) with the wide
-  cell columns filled in from the keys.
+* ``models/<folder>/_<folder>__models.yml`` rendered from ``_<folder>__models.yml.j2`` (hand-written docs) with
+  the wide cell columns and key lists filled in from the keys (marts and intermediate).
 
 Run ``python -m xxgk.staging.dbt_vars [DBT_PROJECT_DIR]`` after changing ``xxgk.schema``; a drift test fails when
 the committed files differ from what this module renders.
@@ -215,22 +215,26 @@ def render_marts_yml(template_text: str) -> str:
     def yml_list(values: Iterable[str]) -> str:
         return "[" + ", ".join(_yml_str(v) for v in values) + "]"
 
+    def col(name: str, description: str, label_zh: str, *tests: str) -> str:
+        return _column_yml(name, description, label_zh, 6, tests)
+
     stock_labels = {c.key.rsplit("_", 1)[0]: c.row_label for c in TABLE2_CELLS}
     return env.from_string(template_text).render(
-        cells=cells, note=GENERATED_NOTE, yml=_yml_str, yml_list=yml_list, keys=keys_payload(),
+        cells=cells, col=col, note=GENERATED_NOTE, yml=_yml_str, yml_list=yml_list, keys=keys_payload(),
         col_labels=TABLE3_COL_LABELS, stock_labels=stock_labels,
     )
 
 
 def generated_files(project_dir: Path) -> dict[Path, str]:
     """Every generated file's path and expected content."""
-    template = (project_dir / "models/marts/_marts__models.yml.j2").read_text(encoding="utf-8")
-    return {
+    files = {
         project_dir / "macros/canonical_keys.sql": render_macro(),
         project_dir / "models/staging/_xxgk__sources.yml": render_sources(),
         project_dir / "models/staging/_staging__models.yml": render_staging_models(),
-        project_dir / "models/marts/_marts__models.yml": render_marts_yml(template),
     }
+    for template in sorted((project_dir / "models").glob("*/*.yml.j2")):
+        files[template.with_suffix("")] = render_marts_yml(template.read_text(encoding="utf-8"))
+    return files
 
 
 def write_generated(project_dir: Path) -> list[Path]:
