@@ -32,6 +32,10 @@ from xxgk.staging.agencies import agency_id, normalize_name, report_scope, resol
         pytest.param("北京市朝阳区人民政府", "county", None, "110105", "北京市", "北京市", "朝阳区",
                      id="municipality-district"),
         pytest.param("甲县人民政府", "other", None, None, None, None, None, id="bare-suffix-is-not-a-place"),
+        pytest.param("郊区人民政府办公室", "department", "county", None, None, None, None,
+                     id="ambiguous-county-is-not-guessed"),
+        pytest.param("铜陵市郊区人民政府", "county", None, "340711", "安徽省", "铜陵市", "郊区",
+                     id="ambiguous-county-with-its-city"),
         pytest.param("国家统计局", "other", None, None, None, None, None, id="no-division"),
     ],
 )

@@ -10,6 +10,9 @@ street offices are recognised by their suffix and carry their county's code. Lev
   report beside the government's); ``parent_level`` says of which level;
 * ``other``: no administrative division could be read from the name.
 
+A county name several counties share (郊区, 铁西区, 朝阳区), written without its city or province, keeps its level
+but gets no codes: the region is never guessed.
+
 Scope (``report_scope``): ``consolidated`` when the name or title says 汇总, or when the agency is a bare region
 name (「新乡市」: the region's report, covering its whole administration); ``own`` when it says 本级; else
 ``unstated``. The same agency's 本级 and 汇总 reports are different agencies here (different ``agency_id``), so
@@ -90,6 +93,21 @@ def _adcode_names() -> dict[str, str]:
     return {str(code)[:6]: name for code, name in zip(df["adcode"], df["name"], strict=True)}
 
 
+@cache
+def _name_counts() -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for name in _adcode_names().values():
+        counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def _is_ambiguous(name: str, county: str | None, city: str | None, prov: str) -> bool:
+    """A county name several counties share (郊区, 铁西区, 朝阳区), with neither its city nor province in the name."""
+    if not county or _name_counts().get(county, 0) < 2:
+        return False
+    return not any(_short(x) in name for x in (city, prov) if x)
+
+
 def _transform(names: list[str]) -> pd.DataFrame:
     import cpca
 
@@ -115,6 +133,7 @@ def resolve_name(name: str, scope: str, hit: dict[str, object]) -> dict[str, obj
         return out
     code = code[:6]
     names = _adcode_names()
+    ambiguous = _is_ambiguous(name, county, city, prov)
     out.update(adcode=code, province_code=code[:2] + "0000", province_name=names.get(code[:2] + "0000", prov),
                is_resolved=True)
     if city or county:
@@ -137,6 +156,9 @@ def resolve_name(name: str, scope: str, hit: dict[str, object]) -> dict[str, obj
         out["agency_level"] = "township"
     else:
         out.update(agency_level="department", parent_level=level)
+    if ambiguous:  # keep the level, never guess the region
+        out.update({k: None for k in ("adcode", "province_code", "province_name", "city_code", "city_name",
+                                      "county_code", "county_name")}, is_resolved=False)
     return out
 
 
