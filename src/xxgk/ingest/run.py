@@ -275,6 +275,8 @@ class _Ingester:
         self.on_more = on_more
         self.rows: list[ManifestRow] = []
         self.claimed: set[str] = set()
+        self._sha_locks: dict[str, threading.Lock] = {}
+        self._sha_lock = threading.Lock()
         self._s3_stores: dict[str, Any] = {}
         self._io: asyncio.Semaphore | None = None
         self._fetcher: Fetcher | None = None
@@ -413,9 +415,12 @@ class _Ingester:
         sha = hashlib.sha256(data).hexdigest()
         key = raw_key(sha)
         media_type = sniff_media_type(data)
-        is_new_object = not self.store.exists(key)
-        if is_new_object:
-            self.store.put_bytes(key, data, content_type=MIME_TYPES.get(media_type))
+        with self._sha_lock:  # the same bytes from two sources in two threads: the second waits, then counts
+            sha_lock = self._sha_locks.setdefault(sha, threading.Lock())
+        with sha_lock:
+            is_new_object = not self.store.exists(key)
+            if is_new_object:
+                self.store.put_bytes(key, data, content_type=MIME_TYPES.get(media_type))
         status, previous_sha = classify(self.previous.get(entry.location), sha)
         is_text = media_type in TEXT_MEDIA_TYPES
         return ManifestRow(
