@@ -137,6 +137,7 @@ def sections() -> LabelMap:
     return LabelMap([(r["label"], r["section"], "any") for r in _read_map("sections.csv")])
 
 
+@functools.cache
 def section_heading_forms() -> dict[str, str]:
     """Normalised heading *with* its numeral (一、…) → section id; headings are matched whole, never by prefix."""
     return {_heading_key(r["label"]): r["section"] for r in _read_map("sections.csv")}

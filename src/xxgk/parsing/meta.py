@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -112,7 +113,7 @@ def split_sections(lines: Sequence[str]) -> dict[str, str]:
     """Section id → text, from whole-line headings in their official order (never by a bare 「四、」 prefix).
     ``lines`` are folded (:func:`fold_lines`)."""
     forms = section_heading_forms()
-    unnumbered = {_drop_numeral(k): v for k, v in forms.items()}
+    unnumbered = _unnumbered_heading_forms()
     starts: list[tuple[int, str]] = []
     order = {sid: i for i, sid in enumerate(SECTION_IDS)}
     last = -1
@@ -129,6 +130,11 @@ def split_sections(lines: Sequence[str]) -> dict[str, str]:
         end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
         out[section] = "\n".join(line.strip() for line in lines[index + 1 : end] if line.strip())
     return out
+
+
+@functools.cache
+def _unnumbered_heading_forms() -> dict[str, str]:
+    return {_drop_numeral(k): v for k, v in section_heading_forms().items()}
 
 
 def _drop_numeral(heading: str) -> str:
@@ -159,4 +165,6 @@ def _sentence(text: str, at: int) -> str:
 
 def find_spam(folded: Sequence[str]) -> list[tuple[int, str]]:
     """(line number, text) of every folded line carrying injected gambling spam or defacement."""
+    if not patterns.SPAM.search("\n".join(folded)):
+        return []
     return [(i + 1, line) for i, line in enumerate(folded) if patterns.SPAM.search(line)]

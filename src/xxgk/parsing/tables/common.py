@@ -45,6 +45,11 @@ def match_label(text: str, label_map: LabelMap, *, allow_suffix: bool = True) ->
     return label_map.match_suffix(norm)
 
 
+def has_values(row: Row) -> bool:
+    """Whether any cell holds a number or a not-applicable mark: rows without one are never data rows."""
+    return any(not c.is_span and classify(c.text).kind in (NUMBER, NA) for c in row.cells)
+
+
 def labelled_row(row: Row, label_map: LabelMap) -> LabelledRow | None:
     """The row's canonical label (the right-most label cell that matches) and the value cells after it."""
     cells = [c for c in row.cells if not c.is_span]

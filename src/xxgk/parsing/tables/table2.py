@@ -11,7 +11,14 @@ from collections.abc import Sequence
 from xxgk.parsing import glued, labels
 from xxgk.parsing.cells import LABEL, classify
 from xxgk.parsing.model import CellValue, ExtensionCell, Issue, Row
-from xxgk.parsing.tables.common import TableResult, cell_value, is_glued_run, labelled_row, strip_leading_blanks
+from xxgk.parsing.tables.common import (
+    TableResult,
+    cell_value,
+    has_values,
+    is_glued_run,
+    labelled_row,
+    strip_leading_blanks,
+)
 from xxgk.schema.identities import RULES
 from xxgk.schema.keys import TABLE2_2019_ROW_KEYS, TABLE2_KEYS, TABLE2_ROW_KEYS, cell_id
 
@@ -29,7 +36,7 @@ def read_table2(rows: Sequence[Row], *, stop_at: int | None = None) -> TableResu
                 hit = labels.table2_cols().match(cell.text, fuzzy=False)
                 if hit:
                     layout_votes[hit.format_version] += 1
-        hit = labelled_row(row, labels.table2_rows())
+        hit = labelled_row(row, labels.table2_rows()) if has_values(row) else None
         if hit is None or not hit.values or hit.key in found:
             continue
         found[hit.key] = hit

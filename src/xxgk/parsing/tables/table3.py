@@ -19,6 +19,7 @@ from xxgk.parsing.tables.common import (
     LabelledRow,
     TableResult,
     cell_value,
+    has_values,
     is_glued_run,
     labelled_row,
     strip_leading_blanks,
@@ -36,7 +37,7 @@ def read_table3(rows: Sequence[Row]) -> TableResult:
     header_cols: set[str] = set()
     first_data_index: int | None = None
     for index, row in enumerate(rows):
-        hit = labelled_row(row, labels.table3_rows())
+        hit = labelled_row(row, labels.table3_rows()) if has_values(row) else None
         if hit is None or not hit.values:
             if first_data_index is None:
                 header_cols |= _header_columns(row)
