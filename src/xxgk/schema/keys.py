@@ -6,6 +6,7 @@ Official labels live beside the keys; label *variants* live in ``package_data/la
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 FORMAT_VERSIONS = ("2019", "2021")
@@ -157,6 +158,7 @@ FEE_STATUSES = ("none", "charged", "not_stated")
 CELL_STATUSES = ("reported", "blank", "na", "derived", "absent")
 
 
+@functools.cache
 def cell_id(table: str, row: str, col: str | None = None) -> str:
     """The dotted id of one cell as used in ``derived`` and in issues: ``table3.total.research``."""
     return f"{table}.{row}" if col is None else f"{table}.{row}.{col}"
