@@ -68,7 +68,7 @@ def render_summary(path: str, report: ParsedReport) -> str:
     lines.append("table 二")
     for key in TABLE2_KEYS:
         lines.append(f"  {key:<24}{shown('table2', f'table2.{key}', report.table2[key].value):>10}")
-    lines.append("table 三" + "".join(f"{c[:9]:>10}" for c in TABLE3_COLS))
+    lines.append(f"{'table 三':<25}" + "".join(f"{c[:9]:>10}" for c in TABLE3_COLS))
     for row in TABLE3_ROWS:
         cells = "".join(f"{shown('table3', f'table3.{row}.{c}', report.table3[row][c].value):>10}" for c in TABLE3_COLS)
         lines.append(f"  {row:<24}{cells[2:] if len(row) > 24 else cells}")
