@@ -3,7 +3,7 @@
 The parent flow of the project's main job. It composes the other flows' tasks and flows and adds no parsing or
 publishing logic of its own:
 
-1. **ingest** — the tasks of ``flows/ingest.py`` (batches one after another, per-host politeness holds);
+1. **ingest** — :func:`xxgk.ingest.ingest` in one task run (as ``flows/ingest.py``, whose retry rule it shares);
 2. **repair** — staging batches a killed run left half written are removed, so their reports are parsed again;
 3. **parse** — ``flows/parse.py``'s ``stage_batch`` task, one task run per batch, submitted to the flow's task
    runner (threads by default; ``annual_run.with_options(task_runner=DaskTaskRunner(...))`` spreads the batches
@@ -39,18 +39,19 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
 from flows.build import run_dbt_task
-from flows.ingest import (
-    DEFAULT_BATCH_SIZE as INGEST_BATCH_SIZE,
-)
-from flows.ingest import (
-    expand_sources_task,
-    ingest_entries_task,
-    previous_versions_task,
-    write_manifest_task,
-)
+from flows.ingest import is_transient_failure
 from flows.parse import pending_objects, stage_batch_task
 from xxgk import PARSER_VERSION
-from xxgk.ingest import ManifestRow, new_run_id, summarize
+from xxgk.ingest import (
+    ManifestRow,
+    expand_sources,
+    ingest,
+    ingest_entries,
+    new_run_id,
+    previous_versions,
+    summarize,
+    write_manifest,
+)
 from xxgk.publish import read_current
 from xxgk.staging.build import DEFAULT_BATCH_SIZE
 from xxgk.staging.stage import chunks
@@ -83,7 +84,8 @@ def progress_listener(listener: ProgressListener) -> Iterator[None]:
 
 
 def _emit(stage: str, event: str, **info: Any) -> None:
-    """``event``: ``start`` (info: total), ``advance`` (info: n), ``done`` (info: summary)."""
+    """``event``: ``start`` (info: total), ``more`` (info: n, added to the total), ``advance`` (info: n),
+    ``done`` (info: summary)."""
     for listener in list(_listeners):
         try:
             listener(stage, event, info)
@@ -255,21 +257,33 @@ def quarantine_reasons_task(lake: str | None, release_id: str | None) -> dict[st
 
 # --- stages --------------------------------------------------------------------------------------------------
 
-def _ingest(sources: list[str], lake: str | None, year: int | None, batch_size: int) -> dict[str, Any]:
+@task(name="ingest", retries=2, retry_delay_seconds=[1, 10], retry_condition_fn=is_transient_failure,
+      cache_policy=NO_CACHE)
+def ingest_task(lake: str | None, sources: list[str], year: int | None) -> dict[str, Any]:
+    """Ingest every source in one task run (per-entry progress; the previous versions are read once, not passed
+    to each of many task runs, which costs Prefect a walk over every parameter)."""
+    store = open_lake(lake)
+
+    def planned(n: int) -> None:
+        _emit("ingest", "more", n=n)
+
+    def done(row: ManifestRow) -> None:
+        _emit("ingest", "advance", n=1)
+
+    if year is None:
+        return ingest(sources, store, on_planned=planned, on_row=done).summary.to_dict()
     run_id = new_run_id()
-    entries = expand_sources_task(sources)
-    if year is not None:
-        entries = [e if e.year_hint is not None else replace(e, year_hint=year) for e in entries]
-    _emit("ingest", "start", total=len(entries))
-    previous = previous_versions_task(lake)
-    rows: list[ManifestRow] = []
-    for start in range(0, len(entries), max(1, batch_size)):
-        batch = entries[start:start + batch_size]
-        claimed = sorted({r.source for r in rows})
-        rows.extend(ingest_entries_task(lake, batch, run_id, previous, None, claimed))
-        _emit("ingest", "advance", n=len(batch))
-    key = write_manifest_task(lake, run_id, rows) if rows else None
-    summary = summarize(rows, run_id, key).to_dict()
+    entries = [e if e.year_hint is not None else replace(e, year_hint=year) for e in expand_sources(sources)]
+    planned(len(entries))
+    rows = ingest_entries(entries, store, run_id=run_id, previous=previous_versions(store), on_row=done,
+                          on_more=planned)
+    key = write_manifest(store, run_id, rows) if rows else None
+    return summarize(rows, run_id, key).to_dict()
+
+
+def _ingest(sources: list[str], lake: str | None, year: int | None) -> dict[str, Any]:
+    _emit("ingest", "start", total=0)
+    summary = ingest_task(lake, sources, year)
     _emit("ingest", "done", summary=summary)
     return summary
 
@@ -297,7 +311,7 @@ def _parse(lake: str | None, batch_size: int, parser_version: str) -> dict[str, 
 
 @flow(name="annual_run", task_runner=_default_task_runner())
 def annual_run(sources: list[str], lake: str | None = None, year: int | None = None,
-               batch_size: int = DEFAULT_BATCH_SIZE, ingest_batch_size: int = INGEST_BATCH_SIZE,
+               batch_size: int = DEFAULT_BATCH_SIZE,
                work_dir: str | None = None, release_id: str | None = None, max_year: int | None = None,
                docs: bool = True, force: bool = False) -> dict[str, Any]:
     """Ingest ``sources`` into ``lake``, parse what is new, build the marts, gate and publish a release.
@@ -312,7 +326,7 @@ def annual_run(sources: list[str], lake: str | None = None, year: int | None = N
     run_id = started.strftime("%Y%m%dT%H%M%SZ")
     summary: dict[str, Any] = {"run_id": run_id, "lake": lake, "year": year, "sources": sources,
                                "parser_version": PARSER_VERSION, "started_at": started.isoformat()}
-    summary["ingest"] = _ingest(sources, lake, year, ingest_batch_size) if sources else {}
+    summary["ingest"] = _ingest(sources, lake, year) if sources else {}
     with quiet_forked_children():
         summary["parse"] = _parse(lake, batch_size, PARSER_VERSION)
     state = staging_state_task(lake)

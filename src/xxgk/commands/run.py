@@ -96,6 +96,9 @@ class _Display:
             self.stage = stage
             self.started[stage] = time.perf_counter()
             self.tasks[stage] = self.progress.add_task(STAGE_LABELS.get(stage, stage), total=info.get("total"))
+        elif event == "more" and stage in self.tasks:
+            task = self.tasks[stage]
+            self.progress.update(task, total=(self.progress.tasks[task].total or 0) + info.get("n", 0))
         elif event == "advance" and stage in self.tasks:
             self.progress.update(self.tasks[stage], advance=info.get("n", 1))
         elif event == "done" and stage in self.tasks:
