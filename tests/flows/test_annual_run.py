@@ -20,7 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from flows.annual_run import annual_run, incomplete_batches, repair_staging_task  # noqa: E402
+from flows.annual_run import annual_run, backfill, incomplete_batches, repair_staging_task  # noqa: E402
 
 from xxgk.publish import is_complete, read_current  # noqa: E402
 from xxgk.staging.read import read_staging_table  # noqa: E402
@@ -84,6 +84,16 @@ def test_an_unchanged_rerun_does_almost_nothing(sample_lake: tuple[Path, dict]) 
     assert again["ingest"]["unchanged"] == 5 and again["parse"]["n_pending"] == 0
     assert again["build"] == {"skipped": True} and again["reasons"] == {"cells_incomplete": 1}
     assert read_current(LocalStore(lake)) == first["release_id"]
+
+
+@pytest.mark.slow
+def test_backfill_runs_one_annual_run_per_year_oldest_first(sample_lake: tuple[Path, dict]) -> None:
+    lake, first = sample_lake
+    runs = backfill(start_year=2022, end_year=2023, sources=[str(SAMPLES)], lake=str(lake))
+    assert [r["year"] for r in runs] == [2022, 2023]
+    assert all(r["unchanged"] and r["release_id"] == first["release_id"] for r in runs)  # nothing new: no work
+    with pytest.raises(ValueError, match="before start_year"):
+        backfill(start_year=2024, end_year=2022, lake=str(lake))
 
 
 @pytest.mark.slow
