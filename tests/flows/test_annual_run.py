@@ -182,3 +182,21 @@ def test_a_run_killed_mid_parse_is_completed_by_the_next_run(tmp_path: Path) -> 
     release = read_current(store)
     assert release == summary["release_id"] and is_complete(store, release)
     assert _mart(store, release, "quality_results")["source_sha256"].nunique() == len(expected)
+
+
+@pytest.mark.slow
+def test_cli_failure_mid_run_is_a_message_and_exit_1_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from xxgk.cli import main
+
+    defaults = {"PREFECT_LOGGING_LEVEL": "WARNING", "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+                "PREFECT_LOGGING_INTERNAL_LEVEL": "ERROR", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
+    for name, value in defaults.items():  # `xxgk run` sets these with setdefault: keep them out of the session
+        monkeypatch.setenv(name, os.environ.get(name, value))
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("x")
+    assert main(["run", "--source", str(SEED_001), "--lake", str(not_a_folder), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "the run failed during ingest" in err and "StorageError" in err
+    assert "Traceback" not in err
