@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 import pandas as pd
 import pytest
@@ -196,7 +197,8 @@ def test_cli_failure_mid_run_is_a_message_and_exit_1_not_a_traceback(tmp_path: P
         monkeypatch.setenv(name, os.environ.get(name, value))
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("x")
-    assert main(["run", "--source", str(SEED_001), "--lake", str(not_a_folder), "--no-progress"]) == 1
+    with mock.patch.dict(os.environ):  # the command exports its settings to the (process) environment
+        assert main(["run", "--source", str(SEED_001), "--lake", str(not_a_folder), "--no-progress"]) == 1
     err = capsys.readouterr().err
     assert "the run failed during ingest" in err and "StorageError" in err
     assert "Traceback" not in err
