@@ -55,16 +55,36 @@ def _forced_by(identity: Identity, known: Mapping[str, Number], open_cells: set[
     return forced
 
 
+def _sides(values: Mapping[str, Number | None], identity: Identity) -> tuple[Number, Number] | None:
+    """Both sides' sums, or None while any cell of the identity is unknown."""
+    get = values.get
+    left = list(map(get, identity.left))
+    right = list(map(get, identity.right))
+    if None in left or None in right:
+        return None
+    return sum(left), sum(right)  # type: ignore[arg-type]
+
+
+def identities_hold(values: Mapping[str, Number | None], identities: Iterable[Identity]) -> bool:
+    """Whether no identity whose cells are all known breaks (the yes/no of :func:`check_identities`, without
+    building issues: search loops ask it thousands of times)."""
+    for identity in identities:
+        sides = _sides(values, identity)
+        if sides is not None and abs(sides[0] - sides[1]) > 1e-9:
+            return False
+    return True
+
+
 def check_identities(values: Mapping[str, Number | None], identities: Iterable[Identity]) -> list[Issue]:
     """One issue per identity whose cells are all known and whose sides differ."""
     issues = []
     for identity in identities:
-        cells = identity.cells
-        if any(values.get(c) is None for c in cells):
+        sides = _sides(values, identity)
+        if sides is None:
             continue
-        left = sum(values[c] for c in identity.left)  # type: ignore[misc]
-        right = sum(values[c] for c in identity.right)  # type: ignore[misc]
+        left, right = sides
         if abs(left - right) > 1e-9:
+            cells = identity.cells
             rule = RULES[identity.rule_id]
             issues.append(
                 Issue(

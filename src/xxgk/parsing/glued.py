@@ -104,8 +104,10 @@ def choose_consistent(
 ) -> list[dict[str, tuple[int, ...]]]:
     """The combinations of per-row candidates that ``consistent`` accepts (column identities across rows).
 
-    Rows with one candidate are fixed; the product over the others is bounded by MAX_COMBINATIONS, past which the
-    result is the empty list (the caller then reports the rows as ambiguous).
+    ``consistent`` is also asked about partial choices (rows not chosen yet are unknown), so it must only reject
+    what no completion can repair: identities with an unknown cell are not judged. That prunes the search to the
+    candidates each identity allows as soon as its rows are chosen. The product over the rows is bounded by
+    MAX_COMBINATIONS, past which the result is the empty list (the caller then reports the rows as ambiguous).
     """
     keys = list(candidates)
     total = 1
@@ -113,9 +115,19 @@ def choose_consistent(
         total *= max(1, len(candidates[key]))
         if total > MAX_COMBINATIONS:
             return []
-    solutions = []
-    for combo in itertools.product(*(candidates[k] for k in keys)):
-        choice = dict(zip(keys, combo, strict=True))
-        if consistent(choice):
-            solutions.append(choice)
+    solutions: list[dict[str, tuple[int, ...]]] = []
+    choice: dict[str, tuple[int, ...]] = {}
+
+    def extend(depth: int) -> None:
+        if depth == len(keys):
+            solutions.append(dict(choice))
+            return
+        key = keys[depth]
+        for candidate in candidates[key]:
+            choice[key] = candidate
+            if consistent(choice):
+                extend(depth + 1)
+        choice.pop(key, None)
+
+    extend(0)
     return solutions

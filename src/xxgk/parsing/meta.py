@@ -114,11 +114,12 @@ def split_sections(lines: Sequence[str]) -> dict[str, str]:
     ``lines`` are folded (:func:`fold_lines`)."""
     forms = section_heading_forms()
     unnumbered = _unnumbered_heading_forms()
+    endings = _heading_endings()
     starts: list[tuple[int, str]] = []
     order = {sid: i for i, sid in enumerate(SECTION_IDS)}
     last = -1
     for index, line in enumerate(lines):
-        if len(line) > MAX_HEADING_CHARS:
+        if len(line) > MAX_HEADING_CHARS or line[-1:] not in endings:
             continue
         key = _SPACES.sub("", line)
         section = forms.get(key) or unnumbered.get(key)
@@ -130,6 +131,12 @@ def split_sections(lines: Sequence[str]) -> dict[str, str]:
         end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
         out[section] = "\n".join(line.strip() for line in lines[index + 1 : end] if line.strip())
     return out
+
+
+@functools.cache
+def _heading_endings() -> frozenset[str]:
+    """The last characters of every heading form: most lines end otherwise and need no closer look."""
+    return frozenset(form[-1] for form in (*section_heading_forms(), *_unnumbered_heading_forms()) if form)
 
 
 @functools.cache
@@ -165,6 +172,6 @@ def _sentence(text: str, at: int) -> str:
 
 def find_spam(folded: Sequence[str]) -> list[tuple[int, str]]:
     """(line number, text) of every folded line carrying injected gambling spam or defacement."""
-    if not patterns.SPAM.search("\n".join(folded)):
+    if not patterns.SPAM.search("\n".join(folded).lower()):
         return []
-    return [(i + 1, line) for i, line in enumerate(folded) if patterns.SPAM.search(line)]
+    return [(i + 1, line) for i, line in enumerate(folded) if patterns.SPAM.search(line.lower())]

@@ -187,13 +187,12 @@ def _not_in_layout(cell: str, layout: str | None) -> bool:
 
 def _check_values(cells: dict[str, CellValue]) -> list[Issue]:
     bad = []
+    fee_id = cell_id("table2", "fees_wan_yuan")
     for key, cell in cells.items():
         value = cell.value
-        if value is None:
+        if value is None or (value >= 0 and (type(value) is int or key == fee_id or float(value).is_integer())):
             continue
-        is_count = key != cell_id("table2", "fees_wan_yuan")
-        if value < 0 or (is_count and float(value) != int(value)):
-            bad.append(key)
+        bad.append(key)
     if not bad:
         return []
     return [_issue("non_negative", f"{len(bad)} cells are negative or not whole counts", tuple(bad))]

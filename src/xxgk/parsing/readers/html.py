@@ -55,7 +55,8 @@ def read_html(text: str, *, encoding: str | None = None) -> Document:
     for element in root.iter(*_BLOCK_TAGS):
         element.text = "\n" + (element.text or "")
         element.tail = "\n" + (element.tail or "")
-    lines = [line for line in (_SPACES.sub(" ", raw).strip() for raw in "".join(root.itertext()).split("\n")) if line]
+    all_text = etree.tostring(root, method="text", encoding=str, with_tail=False)  # one C-level pass
+    lines = [line for line in (_SPACES.sub(" ", raw).strip() for raw in all_text.split("\n")) if line]
     if len(lines) > MAX_TEXT_LINES:
         raise ReaderError(f"HTML has more than {MAX_TEXT_LINES} lines of text")
     return Document(lines=tuple(lines), rows=tuple(rows), media_type="html", encoding=encoding)
@@ -63,9 +64,12 @@ def read_html(text: str, *, encoding: str | None = None) -> Document:
 
 def cell_text(element: etree._Element) -> str:
     """The visible text of a cell, with line breaks inside it folded into single spaces."""
-    text = element.text if len(element) == 0 else "".join(element.itertext())
+    text = element.text if len(element) == 0 else etree.tostring(element, method="text", encoding=str,
+                                                                 with_tail=False)
     if not text:
         return ""
+    if text.isprintable() and "  " not in text:  # no line breaks, tabs, NBSP or runs of spaces: nothing to fold
+        return text.strip()
     return _SPACES.sub(" ", text.replace("\n", " ")).strip()
 
 
@@ -86,15 +90,16 @@ def _table_rows(table: etree._Element, table_index: int) -> list[Row]:
     trs = table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
     grid: list[dict[int, Cell]] = [{} for _ in trs]
     n_cells = 0
+    prefix = f"table[{table_index}]/tr["
     for r, tr in enumerate(trs):
         row = grid[r]
         col = 0
-        for c, td in enumerate(tr.iterchildren("td", "th")):
+        row_prefix = f"{prefix}{r + 1}]/td["
+        for c, td in enumerate(tr.iterchildren("td", "th"), start=1):
             while col in row:
                 col += 1
-            loc = f"table[{table_index}]/tr[{r + 1}]/td[{c + 1}]"
-            attrib = td.attrib
-            if "rowspan" not in attrib and "colspan" not in attrib:  # the common case: one plain cell
+            loc = f"{row_prefix}{c}]"
+            if td.get("rowspan") is None and td.get("colspan") is None:  # the common case: one plain cell
                 row[col] = Cell(cell_text(td), loc)
                 col += 1
                 n_cells += 1
@@ -114,7 +119,12 @@ def _table_rows(table: etree._Element, table_index: int) -> list[Row]:
     for r, row in enumerate(grid):
         if not row:
             continue
-        loc = f"table[{table_index}]/tr[{r + 1}]"
-        gap = Cell("", loc, is_span=True)
-        rows.append(Row(tuple(row.get(c, gap) for c in range(max(row) + 1)), loc, is_grid=True))
+        loc = f"{prefix}{r + 1}]"
+        width = max(row) + 1
+        if len(row) == width:
+            cells = tuple([row[c] for c in range(width)])
+        else:
+            gap = Cell("", loc, is_span=True)
+            cells = tuple([row.get(c, gap) for c in range(width)])
+        rows.append(Row(cells, loc, is_grid=True))
     return rows

@@ -31,8 +31,8 @@ BLANK_LINE, MARKER_LINE, GRID_LINE, SINGLE_LINE, EMPTY_CELL_LINE = range(5)
 
 def read_text(text: str, *, media_type: str = "text", encoding: str | None = None) -> Document:
     lines = text.splitlines()
-    kinds = [_line_kind(line) for line in lines]
-    base_gap = _typical_gap_before_values(lines, kinds)
+    infos = [_line_info(line) for line in lines]
+    base_gap = _typical_gap_before_values(infos)
     rows: list[Row] = []
     current: list[Cell] = []
     gap = 0
@@ -42,23 +42,21 @@ def read_text(text: str, *, media_type: str = "text", encoding: str | None = Non
             rows.append(Row(tuple(current), current[0].loc, is_grid=False))
             current.clear()
 
-    for index, (line, kind) in enumerate(zip(lines, kinds, strict=True)):
-        loc = f"line {index + 1}"
+    for index, (kind, pieces, _) in enumerate(infos):
         if kind == BLANK_LINE:
             gap += 1
             continue
+        loc = f"line {index + 1}"
         if kind == MARKER_LINE:
             flush()
         elif kind == EMPTY_CELL_LINE:
             current.append(Cell("", loc))
         elif kind == GRID_LINE:
             flush()
-            rows.append(Row(tuple(Cell(t, f"{loc} col {i + 1}") for i, t in enumerate(_split_grid(line))), loc, True))
+            rows.append(Row(tuple(Cell(t, f"{loc} col {i + 1}") for i, t in enumerate(pieces)), loc, True))
         else:
-            pieces = split_glued(line) or [_strip_terminator(line)]
-            for position, piece in enumerate(pieces):
+            for position, (piece, is_label) in enumerate(pieces):
                 cell = Cell(piece, loc)
-                is_label = classify(piece).kind == LABEL
                 if is_label:
                     flush()
                     current.append(cell)
@@ -72,6 +70,30 @@ def read_text(text: str, *, media_type: str = "text", encoding: str | None = Non
         gap = 0
     flush()
     return Document(lines=tuple(lines), rows=tuple(rows), media_type=media_type, encoding=encoding)
+
+
+MAX_CACHED_LINE = 240  # table lines repeat across reports (labels, small counts); long prose lines do not
+LineInfo = tuple[int, tuple, bool]  # kind, cells (grid texts, or (text, is_label) pieces), is a one-number line
+
+
+def _line_info(line: str) -> LineInfo:
+    """What one line holds, computed once per distinct line: most table lines recur in every report."""
+    return _cached_line_info(line) if len(line) <= MAX_CACHED_LINE else _read_line(line)
+
+
+def _read_line(line: str) -> LineInfo:
+    kind = _line_kind(line)
+    if kind == GRID_LINE:
+        return kind, tuple(_split_grid(line)), False
+    if kind != SINGLE_LINE:
+        return kind, (), False
+    pieces = split_glued(line) or [_strip_terminator(line)]
+    classified = tuple((piece, classify(piece).kind == LABEL) for piece in pieces)
+    is_number = classify(_strip_terminator(line)).kind == NUMBER
+    return kind, classified, is_number
+
+
+_cached_line_info = functools.lru_cache(maxsize=1 << 15)(_read_line)
 
 
 def _line_kind(line: str) -> int:
@@ -107,15 +129,15 @@ def _strip_terminator(line: str) -> str:
     return s[:-1].rstrip() if s.endswith("|") else s
 
 
-def _typical_gap_before_values(lines: list[str], kinds: list[int]) -> int:
+def _typical_gap_before_values(infos: list[LineInfo]) -> int:
     """The usual number of blank lines before a one-cell value line (0 for seed 000, 1 for seed 004)."""
     gaps: Counter[int] = Counter()
     gap = 0
-    for line, kind in zip(lines, kinds, strict=True):
+    for kind, _, is_number in infos:
         if kind == BLANK_LINE:
             gap += 1
             continue
-        if kind == SINGLE_LINE and classify(_strip_terminator(line)).kind == NUMBER:
+        if is_number:
             gaps[gap] += 1
         gap = 0
     return gaps.most_common(1)[0][0] if gaps else 0

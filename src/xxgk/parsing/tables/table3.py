@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from xxgk.parsing import glued, labels
 from xxgk.parsing.cells import BLANK, LABEL, NUMBER, classify
-from xxgk.parsing.derive import check_identities, derive_forced
+from xxgk.parsing.derive import derive_forced, identities_hold
 from xxgk.parsing.model import Cell, CellValue, Issue, Row
 from xxgk.parsing.normalize import normalize_label
 from xxgk.parsing.tables.common import (
@@ -139,7 +139,7 @@ def _place_by_identities(found: dict[str, LabelledRow], layout: str, result: Tab
             known = {k: v.value for k, v in cells.items()}
             derivable = [k for k, v in cells.items() if v.value is None and v.status != "na"]
             merged = {**known, **derive_forced(known, derivable, identities)}
-            if not check_identities(merged, identities):
+            if identities_hold(merged, identities):
                 survivors.append(placed)
         result.issues.remove(issue)
         distinct = {tuple(sorted((k, v.value) for k, v in s.items())) for s in survivors}
@@ -213,14 +213,20 @@ def _split_glued_rows(
     for row in unsplittable:
         del candidates[row]
     identities = [i for i in table3_identities(layout) if i.rule_id in ("I1", "I3")]
+    base = {k: v.value for k, v in result.cells.items()}
+    # Identities without a candidate row give the same answer for every choice: ask them once.
+    candidate_cells = {cell_id("table3", row, c) for row in candidates for c in TABLE3_COLS}
+    varying = [i for i in identities if not candidate_cells.isdisjoint(i.cells)]
+    fixed_hold = identities_hold(base, [i for i in identities if candidate_cells.isdisjoint(i.cells)])
+    row_cells = {row: [cell_id("table3", row, c) for c in TABLE3_COLS] for row in candidates}
 
     def consistent(choice: dict[str, tuple[int, ...]]) -> bool:
-        values = {k: v.value for k, v in result.cells.items()}
+        values = base.copy()
         for row, parts in choice.items():
-            values.update({cell_id("table3", row, c): p for c, p in zip(TABLE3_COLS, parts, strict=True)})
-        return not check_identities(values, identities)
+            values.update(zip(row_cells[row], parts))
+        return identities_hold(values, varying)
 
-    solutions = glued.choose_consistent(candidates, consistent) if candidates else []
+    solutions = glued.choose_consistent(candidates, consistent) if candidates and fixed_hold else []
     if len(solutions) == 1:
         chosen = solutions[0]
     else:
