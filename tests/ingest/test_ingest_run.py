@@ -247,3 +247,68 @@ def test_an_interrupted_run_records_what_it_finished(tmp_path: Path, local_lake:
     assert all(local_lake.exists(raw_key(s)) for s in manifest["sha256"])
     rerun = ingest([str(tmp_path / "*.txt")], local_lake)
     assert (rerun.summary.counts["unchanged"], rerun.summary.counts["new"]) == (3, 3)
+
+
+def _age(path: Path, seconds: float = 60) -> None:
+    """Give ``path`` an mtime well before now (a file written just before its read is read again next time)."""
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - int(seconds * 1e9)))
+
+
+def test_an_unchanged_file_is_not_read_again_but_a_same_size_edit_with_a_new_mtime_is(
+        tmp_path: Path, local_lake: LocalStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for name, text in (("a.txt", "甲报告 2023"), ("b.txt", "乙报告 2023")):
+        (folder / name).write_text(text, encoding="utf-8")
+        _age(folder / name)
+    first = ingest([str(folder)], local_lake)
+    assert first.summary.counts["new"] == 2 and all(r.mtime_ns for r in first.rows)
+
+    import xxgk.ingest.run as run_module
+
+    reads: list[str] = []
+    real_read = run_module._Ingester._read_file
+    monkeypatch.setattr(run_module._Ingester, "_read_file",
+                        lambda self, path: reads.append(path) or real_read(self, path))
+    second = ingest([str(folder)], local_lake)
+    assert second.summary.counts["unchanged"] == 2 and reads == []
+    assert {r.sha256 for r in second.rows} == {r.sha256 for r in first.rows}
+    assert {r.mtime_ns for r in second.rows} == {r.mtime_ns for r in first.rows}
+
+    (folder / "b.txt").write_text("丙报告 2023", encoding="utf-8")  # same size, new bytes, new mtime
+    third = ingest([str(folder)], local_lake)
+    assert reads == [str(folder / "b.txt")]
+    b = next(r for r in third.rows if r.source.endswith("b.txt"))
+    assert b.status == "changed" and b.sha256 == sha("丙报告 2023".encode())
+
+
+def test_a_file_modified_just_before_it_was_read_is_read_again(tmp_path: Path, local_lake: LocalStore) -> None:
+    path = tmp_path / "fresh.txt"
+    path.write_text("刚写的报告", encoding="utf-8")  # mtime ≈ the read: a same-tick edit could keep it
+    ingest([str(path)], local_lake)
+    import xxgk.ingest.run as run_module
+
+    prev = run_module.previous_versions(local_lake)[str(path)]
+    assert prev.mtime_ns == path.stat().st_mtime_ns
+    assert not prev.same_file(path.stat().st_size, path.stat().st_mtime_ns)
+    again = ingest([str(path)], local_lake)
+    assert again.summary.counts["unchanged"] == 1
+
+
+def test_manifests_written_before_mtime_ns_are_read_with_it_null(local_lake: LocalStore) -> None:
+    import io
+    from datetime import UTC, datetime
+
+    import pyarrow.parquet as pq
+
+    from xxgk.ingest.manifest import MANIFEST_SCHEMA, ManifestRow, rows_to_table
+
+    row = ManifestRow(run_id="old", source_kind="file", source="/x/a.txt", fetched_at=datetime.now(UTC),
+                      status="new", sha256="a" * 64, size=3)
+    table = rows_to_table([row]).drop_columns(["mtime_ns"])
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    local_lake.put_bytes("raw/_manifest/old.parquet", buf.getvalue())
+    manifest = read_manifest(local_lake)
+    assert list(manifest.columns) == list(MANIFEST_SCHEMA.names) and manifest["mtime_ns"].isna().all()

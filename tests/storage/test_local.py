@@ -94,3 +94,29 @@ def test_s3_settings_from_env() -> None:
     standard = S3Settings.from_env({"AWS_ENDPOINT_URL_S3": "http://s3.local", "AWS_REGION": "r1",
                                     "AWS_DEFAULT_REGION": "r2"})
     assert (standard.endpoint_url, standard.region) == ("http://s3.local", "r1")
+
+
+def test_deferred_sync_writes_are_atomic_and_synced_once_at_the_end(local_lake: LocalStore,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import xxgk.storage.local as local
+
+    fsyncs: list[int] = []
+    syncs: list[str] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(local.os, "fsync", lambda fd: fsyncs.append(fd) or real_fsync(fd))
+    monkeypatch.setattr(local, "sync_file_system", lambda path: syncs.append(str(path)))
+    with local_lake.deferred_sync():
+        for i in range(5):
+            local_lake.put_bytes(f"raw/{i}", b"x" * i)
+        assert syncs == [] and fsyncs == []
+    assert syncs == [str(local_lake.root)]
+    assert [local_lake.get_bytes(f"raw/{i}") for i in range(5)] == [b"x" * i for i in range(5)]
+    assert not list((local_lake.root / ".tmp").iterdir())
+    local_lake.put_bytes("raw/after", b"y")
+    assert len(fsyncs) == 1  # outside the block every write is fsynced again
+
+
+def test_sync_file_system_runs_on_a_real_folder(tmp_path: Path) -> None:
+    from xxgk.storage.local import sync_file_system
+
+    sync_file_system(tmp_path)

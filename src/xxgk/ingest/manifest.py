@@ -50,6 +50,7 @@ MANIFEST_SCHEMA = pa.schema([
     pa.field("last_modified", pa.string()),  # as sent (HTTP date) or ISO 8601 (S3, files)
     pa.field("agency_hint", pa.string()),
     pa.field("year_hint", pa.int32()),
+    pa.field("mtime_ns", pa.int64()),  # local files: st_mtime_ns when read (an unchanged size + mtime is not re-read)
 ])
 MANIFEST_COLUMNS: tuple[str, ...] = tuple(MANIFEST_SCHEMA.names)
 CURRENT_OBJECT_COLUMNS: tuple[str, ...] = (
@@ -85,6 +86,7 @@ class ManifestRow:
     last_modified: str | None = None
     agency_hint: str | None = None
     year_hint: int | None = None
+    mtime_ns: int | None = None
 
 
 assert {f.name for f in fields(ManifestRow)} == set(MANIFEST_COLUMNS)
@@ -116,10 +118,19 @@ def read_manifest(store: ObjectStore) -> pd.DataFrame:
         if not key.endswith(".parquet"):
             continue
         table = pq.read_table(io.BytesIO(store.get_bytes(key)))
-        tables.append(table.cast(MANIFEST_SCHEMA) if table.schema != MANIFEST_SCHEMA else table)
+        tables.append(conform(table))
     table = pa.concat_tables(tables, promote_options="default") if tables else MANIFEST_SCHEMA.empty_table()
     df = table.to_pandas(types_mapper=_pandas_type)
     return df.sort_values(["fetched_at", "run_id"], kind="stable").reset_index(drop=True)
+
+
+def conform(table: pa.Table) -> pa.Table:
+    """A manifest table in :data:`MANIFEST_SCHEMA` (files of older versions lack newer columns: null there)."""
+    if table.schema == MANIFEST_SCHEMA:
+        return table
+    columns = [table.column(f.name) if f.name in table.column_names else pa.nulls(len(table), f.type)
+               for f in MANIFEST_SCHEMA]
+    return pa.Table.from_arrays(columns, names=list(MANIFEST_COLUMNS)).cast(MANIFEST_SCHEMA)
 
 
 def _pandas_type(arrow_type: pa.DataType) -> object:

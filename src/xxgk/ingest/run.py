@@ -9,6 +9,12 @@ Status of a row, per source (path, URL or ``s3://`` URI): ``new`` (never seen), 
 current version), ``changed`` (different bytes; ``previous_sha256`` names the version it replaces) or ``failed``
 (``error`` says why). Independently, ``is_new_object`` says whether this run wrote the bytes to the raw zone.
 
+A local file whose size and modification time (ns) are those the manifest recorded for its current version is
+not read again (status ``unchanged``): the manifest keeps ``mtime_ns`` for files, and a recorded mtime counts only
+when it was older than the read by more than :data:`RACY_MTIME_SECONDS` (a write right after the read could keep
+the same mtime). Any other change of size or mtime reads and hashes the file; URLs and S3 objects are always
+compared by content.
+
 Errors of one entry (unreadable file, HTTP 404, timeout, size cap, …) become a failed row and the run goes on.
 Errors writing to the lake itself (:class:`~xxgk.storage.base.StorageError`, after the store's retries) abort the
 batch: nothing can be stored anyway, and the caller (flow task retry, or the user) decides.
@@ -35,7 +41,7 @@ from xxgk.ingest.hints import year_hint_from_location
 from xxgk.ingest.links import find_attachment_links
 from xxgk.ingest.manifest import STATUSES, ManifestRow, latest_versions, read_manifest, write_manifest
 from xxgk.ingest.sources import SourceEntry, expand_sources, url_entry
-from xxgk.storage.base import ObjectStore, StorageError
+from xxgk.storage.base import ObjectStore, StorageError, deferred_sync
 from xxgk.storage.paths import raw_key
 from xxgk.storage.sniff import MIME_TYPES, detect_encoding, find_declared_charset, sniff_media_type
 
@@ -45,6 +51,8 @@ T = TypeVar("T")
 RowCallback = Callable[[ManifestRow], None]
 CountCallback = Callable[[int], None]
 TEXT_MEDIA_TYPES = frozenset({"html", "text"})
+RACY_MTIME_SECONDS = 2.0  # coarser than any file system's timestamp granularity we expect
+_QUICK_CHUNK = 256  # unchanged-file checks per thread call
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,16 @@ class PreviousVersion:
     content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    mtime_ns: int | None = None  # local files: st_mtime_ns when read
+    fetched_at: datetime | None = None
+
+    def same_file(self, size: int, mtime_ns: int) -> bool:
+        """True when a file of this ``size`` and ``mtime_ns`` is this version without reading it again."""
+        if self.mtime_ns is None or self.size is None or self.fetched_at is None:
+            return False
+        read_ns = int(self.fetched_at.timestamp() * 1e9)
+        return (size == self.size and mtime_ns == self.mtime_ns
+                and self.mtime_ns < read_ns - int(RACY_MTIME_SECONDS * 1e9))
 
 
 @dataclass(frozen=True)
@@ -118,15 +136,22 @@ def classify(previous: PreviousVersion | None, sha256: str) -> tuple[str, str | 
     return "changed", previous.sha256
 
 
+_PREVIOUS_FIELDS = ("sha256", "size", "media_type", "encoding", "declared_charset", "content_type", "etag",
+                    "last_modified", "mtime_ns", "fetched_at")
+
+
 def previous_versions_from_manifest(manifest: pd.DataFrame) -> dict[str, PreviousVersion]:
     current = latest_versions(manifest)
+    columns = [current[c].tolist() if c in current.columns else [None] * len(current) for c in _PREVIOUS_FIELDS]
     out: dict[str, PreviousVersion] = {}
-    for source, rec in zip(current.index, current.to_dict("records"), strict=True):
+    for source, sha, size, media, enc, declared, ctype, etag, modified, mtime_ns, fetched in zip(
+            current.index, *columns, strict=True):
+        fetched = _opt(fetched)
         out[str(source)] = PreviousVersion(
-            sha256=rec["sha256"], size=_opt_int(rec.get("size")), media_type=_opt(rec.get("media_type")),
-            encoding=_opt(rec.get("encoding")), declared_charset=_opt(rec.get("declared_charset")),
-            content_type=_opt(rec.get("content_type")), etag=_opt(rec.get("etag")),
-            last_modified=_opt(rec.get("last_modified")))
+            sha256=sha, size=_opt_int(size), media_type=_opt(media), encoding=_opt(enc),
+            declared_charset=_opt(declared), content_type=_opt(ctype), etag=_opt(etag),
+            last_modified=_opt(modified), mtime_ns=_opt_int(mtime_ns),
+            fetched_at=None if fetched is None else fetched.to_pydatetime())
     return out
 
 
@@ -136,7 +161,8 @@ def previous_versions(store: ObjectStore) -> dict[str, PreviousVersion]:
 
 
 def _opt(value: Any) -> Any:
-    return None if value is None or value is pd.NA or (isinstance(value, float) and value != value) else value
+    return None if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value) \
+        else value
 
 
 def _opt_int(value: Any) -> int | None:
@@ -218,11 +244,14 @@ def ingest_entries(
     """Fetch/read every entry (and the attachments of fetched pages), store new bytes, return manifest rows.
 
     ``claimed``: locations already handled in this run (earlier batches); attachments among them are skipped.
+    Objects are written atomically and made durable together when the batch ends (one file-system sync on a local
+    lake, :func:`~xxgk.storage.base.deferred_sync`), before the caller writes the manifest that lists them.
     """
     ingester = _Ingester(store, run_id, previous or {}, options or IngestOptions(), on_row, on_more)
     ingester.claimed.update(claimed)
     try:
-        return _run_sync(ingester.run(list(entries)))
+        with deferred_sync(store):
+            return _run_sync(ingester.run(list(entries)))
     except* StorageError as group:
         raise group.exceptions[0] from None
 
@@ -260,6 +289,7 @@ class _Fetched:
     content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    mtime_ns: int | None = None
     not_modified: bool = False
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -286,12 +316,55 @@ class _Ingester:
         for entry in entries:
             if not entry.is_bad:
                 self.claimed.add(entry.location)
+        quick = [e for e in entries if e.kind == "file" and e.error is None and e.location in self.previous
+                 and self.previous[e.location].mtime_ns is not None]
+        quick_ids = {id(e) for e in quick}
         async with Fetcher(self.options.fetch) as fetcher:
             self._fetcher = fetcher
             async with asyncio.TaskGroup() as group:
+                for start in range(0, len(quick), _QUICK_CHUNK):
+                    group.create_task(self._quick(quick[start:start + _QUICK_CHUNK], group))
                 for entry in entries:
-                    group.create_task(self._guarded(entry, group))
+                    if id(entry) not in quick_ids:
+                        group.create_task(self._guarded(entry, group))
         return self.rows
+
+    async def _quick(self, entries: list[SourceEntry], group: asyncio.TaskGroup) -> None:
+        """Files the manifest knows: the unchanged ones (same size and mtime) become rows without a read; the others
+        go the usual way."""
+        assert self._io is not None
+        async with self._io:
+            rows, others = await asyncio.to_thread(self._unchanged_files, entries)
+        for row in rows:
+            self._add(row)
+        for entry in others:
+            group.create_task(self._guarded(entry, group))
+
+    def _unchanged_files(self, entries: list[SourceEntry]) -> tuple[list[ManifestRow], list[SourceEntry]]:
+        rows: list[ManifestRow] = []
+        others: list[SourceEntry] = []
+        for entry in entries:
+            prev = self.previous[entry.location]
+            try:
+                st = os.stat(entry.location)
+                same = prev.same_file(st.st_size, st.st_mtime_ns) and self.store.exists(raw_key(prev.sha256))
+            except (OSError, StorageError):
+                same = False  # the usual way reports the problem
+            if not same:
+                others.append(entry)
+                continue
+            rows.append(ManifestRow(
+                run_id=self.run_id, source_kind=entry.kind, source=entry.location, origin=entry.origin,
+                fetched_at=datetime.now(UTC), status="unchanged", sha256=prev.sha256, is_new_object=False,
+                size=prev.size, media_type=prev.media_type, encoding=prev.encoding,
+                declared_charset=prev.declared_charset, last_modified=prev.last_modified, mtime_ns=prev.mtime_ns,
+                agency_hint=entry.agency_hint, year_hint=entry.year_hint))
+        return rows, others
+
+    def _add(self, row: ManifestRow) -> None:
+        self.rows.append(row)
+        if self.on_row:
+            self.on_row(row)
 
     async def _guarded(self, entry: SourceEntry, group: asyncio.TaskGroup) -> None:
         try:
@@ -301,9 +374,7 @@ class _Ingester:
         except Exception as exc:  # a bug on one entry must not stop the run
             logger.exception("unexpected error ingesting %s", entry.location)
             row, data = self._failed(entry, f"internal error: {type(exc).__name__}: {exc}"), None
-        self.rows.append(row)
-        if self.on_row:
-            self.on_row(row)
+        self._add(row)
         if data is not None and row.status != "failed":
             children = self._attachments(entry, row, data)
             if children and self.on_more:
@@ -337,13 +408,11 @@ class _Ingester:
     async def _process(self, entry: SourceEntry) -> tuple[ManifestRow, bytes | None]:
         if entry.error is not None:
             return self._failed(entry, entry.error), None
-        if entry.kind == "url":
-            fetched = await self._fetch_url(entry)
-        else:
+        if entry.kind != "url":  # read, hash and store in one thread call, at most io_concurrency bodies in memory
             assert self._io is not None
             async with self._io:
-                reader = self._read_file if entry.kind == "file" else self._read_s3
-                fetched = await asyncio.to_thread(reader, entry.location)
+                return await asyncio.to_thread(self._read_and_store, entry)
+        fetched = await self._fetch_url(entry)
         if fetched.error is not None:
             return self._failed(entry, fetched.error, fetched), None
         if fetched.not_modified:
@@ -353,6 +422,12 @@ class _Ingester:
         return row, fetched.data
 
     # -- reading sources -----------------------------------------------------------------------------------
+
+    def _read_and_store(self, entry: SourceEntry) -> tuple[ManifestRow, bytes | None]:
+        fetched = self._read_file(entry.location) if entry.kind == "file" else self._read_s3(entry.location)
+        if fetched.error is not None:
+            return self._failed(entry, fetched.error, fetched), None
+        return self._store(entry, fetched), None  # files and S3 objects have no attachments to follow
 
     def _read_file(self, path: str) -> _Fetched:
         cap = self.options.fetch.max_bytes
@@ -367,7 +442,7 @@ class _Ingester:
         if len(data) > cap:
             return _Fetched(error=f"file too large: more than cap {cap} bytes")
         modified = datetime.fromtimestamp(st.st_mtime, tz=UTC).isoformat()
-        return _Fetched(data=data, last_modified=modified)
+        return _Fetched(data=data, last_modified=modified, mtime_ns=st.st_mtime_ns)
 
     def _read_s3(self, uri: str) -> _Fetched:
         from xxgk.storage.config import parse_s3_uri
@@ -431,7 +506,8 @@ class _Ingester:
             encoding=detect_encoding(data) if is_text else None,
             declared_charset=find_declared_charset(data, fetched.content_type) if is_text else None,
             content_type=fetched.content_type, http_status=fetched.http_status, etag=fetched.etag,
-            last_modified=fetched.last_modified, agency_hint=entry.agency_hint, year_hint=entry.year_hint)
+            last_modified=fetched.last_modified, agency_hint=entry.agency_hint, year_hint=entry.year_hint,
+            mtime_ns=fetched.mtime_ns)
 
     def _not_modified(self, entry: SourceEntry, fetched: _Fetched) -> tuple[ManifestRow, bytes | None]:
         prev = self.previous[entry.location]

@@ -7,6 +7,7 @@ Keys are ``/``-separated and relative to the lake root: ``raw/ab/ab12…``, ``st
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -44,3 +45,15 @@ class ObjectStore(Protocol):
 
     def uri(self, key: str = "") -> str:
         """A location other tools can read: a local path, or ``s3://bucket/prefix/key``."""
+
+
+@contextmanager
+def deferred_sync(store: ObjectStore) -> Iterator[None]:
+    """Many writes, one flush to disk at the end, for stores that offer it (``LocalStore.deferred_sync``); writes
+    stay atomic. Stores whose writes are durable when they return (S3) need nothing."""
+    method = getattr(store, "deferred_sync", None)
+    if method is None:
+        yield
+        return
+    with method():
+        yield

@@ -3,15 +3,25 @@
 Objects are plain files under the root, so DuckDB, pandas and a shell can read them directly. A write goes to a
 temporary file in ``<root>/.tmp/`` (same file system), is flushed and fsynced, then renamed over its final path, so a
 reader sees the whole object or nothing. ``.tmp`` is never listed.
+
+Many small writes (ingesting thousands of reports) can share one flush to disk: inside
+:meth:`LocalStore.deferred_sync` a write is still a temporary file renamed into place (atomic), but is not fsynced
+one by one; leaving the block syncs the lake's file system once (``syncfs``), so everything written inside is
+durable before anything written after it (the manifest that lists the objects). A crash inside the block may lose
+some of its objects, never expose a partial one.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import errno
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,12 +49,57 @@ def _current_umask() -> int:
 _FILE_MODE = 0o644 & ~_current_umask()
 
 
+def sync_file_system(path: str | os.PathLike[str]) -> None:
+    """Flush every dirty page and metadata of the file system holding ``path`` (Linux ``syncfs``; else ``sync``)."""
+    libc_name = ctypes.util.find_library("c")
+    syncfs = getattr(ctypes.CDLL(libc_name, use_errno=True), "syncfs", None) if libc_name else None
+    if syncfs is None:
+        os.sync()
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if syncfs(fd) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err))
+    finally:
+        os.close(fd)
+
+
 class LocalStore:
     """An :class:`~xxgk.storage.base.ObjectStore` over a folder."""
 
     def __init__(self, root: str | os.PathLike[str], *, retry: RetryPolicy | None = None) -> None:
         self.root = Path(root).expanduser().absolute()
         self.retry = retry or RetryPolicy(attempts=3, base_delay=0.05, max_delay=1.0)
+        self._deferred = 0  # > 0 inside deferred_sync(): no fsync per write
+        self._deferred_lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"root": self.root, "retry": self.retry}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["root"], retry=state["retry"])  # type: ignore[misc]
+
+    @contextmanager
+    def deferred_sync(self) -> Iterator[None]:
+        """Writes inside skip their own fsync; one sync of the file system at the end makes them durable."""
+        with self._deferred_lock:
+            self._deferred += 1
+        finished = False
+        try:
+            yield
+            finished = True
+        finally:
+            with self._deferred_lock:
+                self._deferred -= 1
+                last = self._deferred == 0
+            if last and self.root.is_dir():  # also after an error: what was written stays written
+                try:
+                    sync_file_system(self.root)
+                except OSError as exc:
+                    if finished:
+                        raise StorageError(f"cannot sync the lake {self.root}: {exc}") from exc
+                    logger.error("cannot sync the lake %s: %s", self.root, exc)
 
     def __repr__(self) -> str:
         return f"LocalStore({str(self.root)!r})"
@@ -62,16 +117,23 @@ class LocalStore:
 
     def _write_atomic(self, path: Path, data: bytes) -> None:
         tmp_dir = self.root / _TMP_DIR
-        tmp_dir.mkdir(parents=True, exist_ok=True)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="put-")
+        try:
+            fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="put-")
+        except FileNotFoundError:  # folders are made when first needed, not checked on every write
+            tmp_dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="put-")
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()
-                os.fsync(fh.fileno())
+                if not self._deferred:
+                    os.fsync(fh.fileno())
             os.chmod(tmp_name, _FILE_MODE)  # mkstemp makes 0600; lake files are for every reader (BI tools)
-            os.replace(tmp_name, path)
+            try:
+                os.replace(tmp_name, path)
+            except FileNotFoundError:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp_name, path)
         except BaseException:
             try:
                 os.unlink(tmp_name)

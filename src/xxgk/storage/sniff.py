@@ -40,6 +40,9 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-.]+)""", re.IGNORECASE)
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
 _SNIFF_WINDOW = 64 * 1024
+# Control characters: below 32, except \t \n \v \f \r and ESC. In utf-8 and gb18030 a byte below 0x20 is always
+# a character of its own (never part of a multi-byte one), so they can be counted in the bytes.
+_CONTROL_BYTES = bytes(b for b in range(32) if chr(b) not in "\t\n\r\f\v\x1b")
 
 
 def sniff_media_type(data: bytes) -> str:
@@ -108,7 +111,8 @@ def is_probably_text(sample: bytes) -> bool:
     text = _decode_prefix(sample)
     if text is None:
         return False
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f\v\x1b")
+    body = _strip_bom(sample)
+    controls = len(body) - len(body.translate(None, _CONTROL_BYTES))
     return controls <= max(2, len(text) // 200)
 
 
