@@ -7,8 +7,9 @@ reports it instead of choosing.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+
+from xxgk.schema.identities import Identity
 
 MAX_RUN_DIGITS = 64  # a glued table-三 row of 7 four-digit counts is 28 digits; longer is not a table row
 MAX_CANDIDATES = 200
@@ -100,34 +101,74 @@ def groups_total_hold(group_size: int) -> Callable[[tuple[int, ...]], bool]:
 
 
 def choose_consistent(
-    candidates: dict[str, list[tuple[int, ...]]], consistent: Callable[[dict[str, tuple[int, ...]]], bool]
+    candidates: dict[str, list[tuple[int, ...]]],
+    cells_of: Mapping[str, Sequence[str]],
+    known: Mapping[str, float | int | None],
+    identities: Iterable[Identity],
 ) -> list[dict[str, tuple[int, ...]]]:
-    """The combinations of per-row candidates that ``consistent`` accepts (column identities across rows).
+    """The combinations of per-row candidate splits under which every identity involving them holds.
 
-    ``consistent`` is also asked about partial choices (rows not chosen yet are unknown), so it must only reject
-    what no completion can repair: identities with an unknown cell are not judged. That prunes the search to the
-    candidates each identity allows as soon as its rows are chosen. The product over the rows is bounded by
-    MAX_COMBINATIONS, past which the result is the empty list (the caller then reports the rows as ambiguous).
+    ``cells_of[row]`` names the cells a split of ``row`` fills, ``known`` holds the other cells' values (None when
+    unknown: an identity with an unknown cell outside the candidate rows is not judged). Rows are chosen one at a
+    time, keeping each identity's running difference, and an identity is judged as soon as its last row is chosen,
+    which prunes the search early. The product over the rows is bounded by MAX_COMBINATIONS, past which the result
+    is the empty list (the caller then reports the rows as ambiguous).
     """
-    keys = list(candidates)
     total = 1
-    for key in keys:
-        total *= max(1, len(candidates[key]))
+    for options in candidates.values():
+        total *= max(1, len(options))
         if total > MAX_COMBINATIONS:
             return []
+    # Rows with few candidates first: they prune without branching.
+    rows = sorted(candidates, key=lambda row: len(candidates[row]))
+    depth_of = {row: depth for depth, row in enumerate(rows)}
+    position = {cell: (row, i) for row in rows for i, cell in enumerate(cells_of[row])}
+    offsets: list[float] = []  # per judged identity: Σ left − Σ right over the known cells
+    judged_at: list[list[int]] = [[] for _ in rows]  # identities complete once the row at that depth is chosen
+    terms: dict[str, list[tuple[int, int, int]]] = {row: [] for row in rows}  # row → (identity, part, sign)
+    for identity in identities:
+        offset: float = 0
+        last = -1
+        row_terms: list[tuple[str, int, int]] = []
+        for sign, side in ((1, identity.left), (-1, identity.right)):
+            for cell in side:
+                if cell in position:
+                    row, part = position[cell]
+                    row_terms.append((row, part, sign))
+                    last = max(last, depth_of[row])
+                elif (value := known.get(cell)) is None:
+                    break
+                else:
+                    offset += sign * value
+            else:
+                continue
+            last = -2  # an unknown cell outside the candidate rows: never judged
+            break
+        if last < 0:
+            continue  # not judged, or involves no candidate row (the caller judges those once)
+        index = len(offsets)
+        offsets.append(offset)
+        judged_at[last].append(index)
+        for row, part, sign in row_terms:
+            terms[row].append((index, part, sign))
+
     solutions: list[dict[str, tuple[int, ...]]] = []
+    running = offsets[:]
     choice: dict[str, tuple[int, ...]] = {}
 
     def extend(depth: int) -> None:
-        if depth == len(keys):
-            solutions.append(dict(choice))
+        if depth == len(rows):
+            solutions.append({row: choice[row] for row in candidates})
             return
-        key = keys[depth]
-        for candidate in candidates[key]:
-            choice[key] = candidate
-            if consistent(choice):
+        row = rows[depth]
+        for parts in candidates[row]:
+            for index, part, sign in terms[row]:
+                running[index] += sign * parts[part]
+            if all(abs(running[index]) <= 1e-9 for index in judged_at[depth]):
+                choice[row] = parts
                 extend(depth + 1)
-        choice.pop(key, None)
+            for index, part, sign in terms[row]:
+                running[index] -= sign * parts[part]
 
     extend(0)
     return solutions

@@ -14,11 +14,12 @@ from xxgk.parsing.derive import check_identities, derive_forced
 from xxgk.parsing.meta import find_spam, fold_lines, read_fee, read_metadata, split_sections
 from xxgk.parsing.model import CellValue, Document, FeeStatement, Issue, ParsedReport
 from xxgk.parsing.normalize import decode_bytes
-from xxgk.parsing.readers.errors import ReaderError
 from xxgk.parsing.readers.binary import read_binary
+from xxgk.parsing.readers.errors import ReaderError
 from xxgk.parsing.readers.html import read_html
 from xxgk.parsing.readers.sniff import sniff_media_type
 from xxgk.parsing.readers.text import read_text
+from xxgk.parsing.tables.common import view_rows
 from xxgk.parsing.tables.table2 import read_table2
 from xxgk.parsing.tables.table3 import read_table3
 from xxgk.parsing.tables.table4 import read_table4
@@ -88,8 +89,9 @@ def read_document(data: bytes) -> Document:
 
 def parse_document(document: Document) -> ParsedReport:
     rows = document.rows
-    t3 = read_table3(rows)
-    t2 = read_table2(rows, stop_at=t3.start_index)
+    views = view_rows(rows)
+    t3 = read_table3(views)
+    t2 = read_table2(views, stop_at=t3.start_index)
     t4 = read_table4(rows, start=t3.end_index or 0)
     layout = t3.format_version if t3.found else (t2.format_version if t2.found else None)
     identities = (table3_identities(layout or "2021") if t3.found else ()) + (table4_identities() if t4.found else ())

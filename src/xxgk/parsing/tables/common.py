@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from xxgk.parsing.cells import BLANK, LABEL, NA, NUMBER, classify
 from xxgk.parsing.labels import LabelMap, LabelMatch
@@ -25,8 +27,25 @@ class TableResult:
     end_index: int | None = None
 
 
-@dataclass(frozen=True)
-class LabelledRow:
+class RowView(NamedTuple):
+    """A row classified once for all three mappers: its cells without span placeholders and their kinds."""
+
+    row: Row
+    cells: tuple[Cell, ...]
+    kinds: tuple[str, ...]  # classify(cell.text).kind per cell
+    has_values: bool  # any number or not-applicable mark: rows without one are never data rows
+
+
+def view_rows(rows: Sequence[Row]) -> list[RowView]:
+    views = []
+    for row in rows:
+        cells = tuple([c for c in row.cells if not c.is_span])
+        kinds = tuple([classify(c.text).kind for c in cells])
+        views.append(RowView(row, cells, kinds, NUMBER in kinds or NA in kinds))
+    return views
+
+
+class LabelledRow(NamedTuple):
     key: str
     match: LabelMatch
     label: Cell
@@ -45,29 +64,21 @@ def match_label(text: str, label_map: LabelMap, *, allow_suffix: bool = True) ->
     return label_map.match_suffix(norm)
 
 
-def has_values(row: Row) -> bool:
-    """Whether any cell holds a number or a not-applicable mark: rows without one are never data rows."""
-    return any(not c.is_span and classify(c.text).kind in (NUMBER, NA) for c in row.cells)
-
-
-def labelled_row(row: Row, label_map: LabelMap) -> LabelledRow | None:
+def labelled_row(view: RowView, label_map: LabelMap) -> LabelledRow | None:
     """The row's canonical label (the right-most label cell that matches) and the value cells after it."""
-    cells = [c for c in row.cells if not c.is_span]
-    kinds = [classify(c.text).kind for c in cells]
+    cells, kinds = view.cells, view.kinds
     for i in range(len(cells) - 1, -1, -1):
         if kinds[i] != LABEL:
             continue
         hit = match_label(cells[i].text, label_map)
         if hit is None:
             continue
-        values: list[Cell] = []
-        for cell, kind in zip(cells[i + 1 :], kinds[i + 1 :], strict=True):
-            if kind == LABEL:
-                break
-            values.append(cell)
-        while values and classify(values[-1].text).kind == BLANK:
-            values.pop()
-        return LabelledRow(hit.key, hit, cells[i], tuple(values), row)
+        end = i + 1
+        while end < len(cells) and kinds[end] != LABEL:
+            end += 1
+        while end > i + 1 and kinds[end - 1] == BLANK:
+            end -= 1
+        return LabelledRow(hit.key, hit, cells[i], cells[i + 1 : end], view.row)
     return None
 
 

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 
 from xxgk.parsing import glued, labels
 from xxgk.parsing.cells import LABEL, classify
-from xxgk.parsing.model import CellValue, ExtensionCell, Issue, Row
+from xxgk.parsing.model import CellValue, ExtensionCell, Issue
 from xxgk.parsing.tables.common import (
+    RowView,
     TableResult,
     cell_value,
-    has_values,
     is_glued_run,
     labelled_row,
     strip_leading_blanks,
@@ -25,18 +25,19 @@ from xxgk.schema.keys import TABLE2_2019_ROW_KEYS, TABLE2_KEYS, TABLE2_ROW_KEYS,
 MIN_ROWS_FOR_TABLE = 2
 
 
-def read_table2(rows: Sequence[Row], *, stop_at: int | None = None) -> TableResult:
+def read_table2(rows: Sequence[RowView], *, stop_at: int | None = None) -> TableResult:
     """Map table 二 from ``rows[:stop_at]`` (table 三 starts at ``stop_at``: its rows are never table 二's)."""
     result = TableResult()
     layout_votes = {"2019": 0, "2021": 0}
     found = {}
-    for row in rows[:stop_at]:
-        for cell in row.cells:
-            if not cell.is_span and classify(cell.text).kind == LABEL:
-                hit = labels.table2_cols().match(cell.text, fuzzy=False)
+    col_labels, row_labels = labels.table2_cols(), labels.table2_rows()
+    for view in rows[:stop_at]:
+        for cell, kind in zip(view.cells, view.kinds, strict=True):
+            if kind == LABEL:
+                hit = col_labels.match(cell.text, fuzzy=False)
                 if hit:
                     layout_votes[hit.format_version] += 1
-        hit = labelled_row(row, labels.table2_rows()) if has_values(row) else None
+        hit = labelled_row(view, row_labels) if view.has_values else None
         if hit is None or not hit.values or hit.key in found:
             continue
         found[hit.key] = hit

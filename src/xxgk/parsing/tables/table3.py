@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from xxgk.parsing import glued, labels
 from xxgk.parsing.cells import BLANK, LABEL, NUMBER, classify
 from xxgk.parsing.derive import derive_forced, identities_hold
-from xxgk.parsing.model import Cell, CellValue, Issue, Row
+from xxgk.parsing.model import Cell, CellValue, Issue
 from xxgk.parsing.normalize import normalize_label
 from xxgk.parsing.tables.common import (
     LabelledRow,
+    RowView,
     TableResult,
     cell_value,
-    has_values,
     is_glued_run,
     labelled_row,
     strip_leading_blanks,
@@ -28,19 +28,21 @@ from xxgk.schema.identities import RULES, table3_identities
 from xxgk.schema.keys import TABLE3_COLS, TABLE3_ROWS, TABLE3_ROWS_NOT_IN_LAYOUT, cell_id
 
 N_COLS = len(TABLE3_COLS)
+_CELL_IDS = {row: tuple(cell_id("table3", row, col) for col in TABLE3_COLS) for row in TABLE3_ROWS}
 MIN_ROWS_FOR_TABLE = 3  # a stray row label in prose (seed 001) must not make a table
 
 
-def read_table3(rows: Sequence[Row]) -> TableResult:
+def read_table3(rows: Sequence[RowView]) -> TableResult:
     result = TableResult()
     found: dict[str, LabelledRow] = {}
     header_cols: set[str] = set()
     first_data_index: int | None = None
-    for index, row in enumerate(rows):
-        hit = labelled_row(row, labels.table3_rows()) if has_values(row) else None
+    row_labels = labels.table3_rows()
+    for index, view in enumerate(rows):
+        hit = labelled_row(view, row_labels) if view.has_values else None
         if hit is None or not hit.values:
             if first_data_index is None:
-                header_cols |= _header_columns(row)
+                header_cols |= _header_columns(view)
             continue
         key = _resolve_key(hit, found)
         if key is None or key in found:
@@ -80,10 +82,10 @@ def _layout(found: dict[str, LabelledRow]) -> str:
     return "2021"
 
 
-def _header_columns(row: Row) -> set[str]:
+def _header_columns(view: RowView) -> set[str]:
     cols = set()
-    for cell in row.cells:
-        if cell.is_span or classify(cell.text).kind != LABEL:
+    for cell, kind in zip(view.cells, view.kinds, strict=True):
+        if kind != LABEL:
             continue
         hit = labels.table3_cols().match(cell.text, fuzzy=False)
         if hit:
@@ -109,8 +111,9 @@ def _map_rows(found: dict[str, LabelledRow], header_cols: set[str], result: Tabl
         if is_glued_run(hit.values, N_COLS):
             glued_rows[row_key] = hit.values[0].text.strip()
             continue
-        for col, cell in _place(hit, header_order, result).items():
-            result.cells[cell_id("table3", row_key, col)] = cell_value(cell, hit.label.text)
+        label = hit.label.text
+        for cid, cell in zip(_CELL_IDS[row_key], _place(hit, header_order, result).values(), strict=True):
+            result.cells[cid] = cell_value(cell, label)
     if glued_rows:
         _split_glued_rows(glued_rows, found, layout, result)
     _place_by_identities(found, layout, result)
@@ -219,14 +222,7 @@ def _split_glued_rows(
     varying = [i for i in identities if not candidate_cells.isdisjoint(i.cells)]
     fixed_hold = identities_hold(base, [i for i in identities if candidate_cells.isdisjoint(i.cells)])
     row_cells = {row: [cell_id("table3", row, c) for c in TABLE3_COLS] for row in candidates}
-
-    def consistent(choice: dict[str, tuple[int, ...]]) -> bool:
-        values = base.copy()
-        for row, parts in choice.items():
-            values.update(zip(row_cells[row], parts))
-        return identities_hold(values, varying)
-
-    solutions = glued.choose_consistent(candidates, consistent) if candidates and fixed_hold else []
+    solutions = glued.choose_consistent(candidates, row_cells, base, varying) if candidates and fixed_hold else []
     if len(solutions) == 1:
         chosen = solutions[0]
     else:
