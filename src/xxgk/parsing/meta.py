@@ -129,7 +129,7 @@ def split_sections(lines: Sequence[str]) -> dict[str, str]:
     out = {}
     for n, (index, section) in enumerate(starts):
         end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
-        out[section] = "\n".join(line.strip() for line in lines[index + 1 : end] if line.strip())
+        out[section] = "\n".join(filter(None, lines[index + 1 : end]))  # folded lines are stripped already
     return out
 
 

@@ -12,7 +12,7 @@ import re
 
 from lxml import etree
 
-from xxgk.parsing.model import Cell, Document, Row
+from xxgk.parsing.model import Cell, Document, Row, new_tuple
 from xxgk.parsing.readers.errors import ReaderError
 
 MAX_SPAN = 64  # rowspan/colspan beyond this are markup errors (the widest official table is 18 cells)
@@ -100,7 +100,7 @@ def _table_rows(table: etree._Element, table_index: int) -> list[Row]:
                 col += 1
             loc = f"{row_prefix}{c}]"
             if td.get("rowspan") is None and td.get("colspan") is None:  # the common case: one plain cell
-                row[col] = Cell(cell_text(td), loc)
+                row[col] = new_tuple(Cell, (cell_text(td), loc, False))
                 col += 1
                 n_cells += 1
                 continue
@@ -113,7 +113,7 @@ def _table_rows(table: etree._Element, table_index: int) -> list[Row]:
                 target = grid[r + dr]
                 for dc in range(colspan):
                     target[col + dc] = placeholder
-            row[col] = Cell(cell_text(td), loc)
+            row[col] = new_tuple(Cell, (cell_text(td), loc, False))
             col += colspan
     rows = []
     for r, row in enumerate(grid):

@@ -17,7 +17,7 @@ from collections import Counter
 
 from xxgk.parsing import labels
 from xxgk.parsing.cells import LABEL, NUMBER, classify
-from xxgk.parsing.model import Cell, Document, Row
+from xxgk.parsing.model import Cell, Document, Row, new_tuple
 from xxgk.parsing.normalize import fold_text, label_numbering, normalize_label
 from xxgk.schema.keys import TABLE3_ROW_SPECS
 
@@ -53,10 +53,11 @@ def read_text(text: str, *, media_type: str = "text", encoding: str | None = Non
             current.append(Cell("", loc))
         elif kind == GRID_LINE:
             flush()
-            rows.append(Row(tuple(Cell(t, f"{loc} col {i + 1}") for i, t in enumerate(pieces)), loc, True))
+            rows.append(Row(tuple([new_tuple(Cell, (t, f"{loc} col {i}", False)) for i, t in enumerate(pieces, 1)]),
+                            loc, True))
         else:
             for position, (piece, is_label) in enumerate(pieces):
-                cell = Cell(piece, loc)
+                cell = new_tuple(Cell, (piece, loc, False))
                 if is_label:
                     flush()
                     current.append(cell)

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from xxgk.parsing.cells import BLANK, LABEL, NA, NUMBER, classify
 from xxgk.parsing.labels import LabelMap, LabelMatch
-from xxgk.parsing.model import Cell, CellValue, ExtensionCell, Issue, Row
+from xxgk.parsing.model import Cell, CellValue, ExtensionCell, Issue, Row, new_tuple
 from xxgk.parsing.normalize import normalize_label
 
 MAX_LABEL_CHARS = 60  # longer "labels" are prose: a table row label never runs this long once normalised
@@ -41,7 +41,7 @@ def view_rows(rows: Sequence[Row]) -> list[RowView]:
     for row in rows:
         cells = tuple([c for c in row.cells if not c.is_span])
         kinds = tuple([classify(c.text).kind for c in cells])
-        views.append(RowView(row, cells, kinds, NUMBER in kinds or NA in kinds))
+        views.append(new_tuple(RowView, (row, cells, kinds, NUMBER in kinds or NA in kinds)))
     return views
 
 
@@ -93,12 +93,12 @@ def cell_value(cell: Cell | None, raw_label: str | None) -> CellValue:
     """A source cell as a canonical CellValue: numbers reported, ``/`` n/a, blanks blank, anything else blank."""
     if cell is None:
         return CellValue(None, "absent", None, raw_label, None)
-    parsed = classify(cell.text)
-    if parsed.kind == NUMBER:
-        return CellValue(parsed.number, "reported", cell.text, raw_label, cell.loc)
-    if parsed.kind == NA:
-        return CellValue(None, "na", cell.text, raw_label, cell.loc)
-    return CellValue(None, "blank", cell.text, raw_label, cell.loc)
+    text = cell.text
+    parsed = classify(text)
+    kind = parsed.kind
+    if kind == NUMBER:
+        return new_tuple(CellValue, (parsed.number, "reported", text, raw_label, cell.loc))
+    return new_tuple(CellValue, (None, "na" if kind == NA else "blank", text, raw_label, cell.loc))
 
 
 def is_glued_run(values: tuple[Cell, ...], expected: int) -> bool:

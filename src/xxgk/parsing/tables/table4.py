@@ -106,5 +106,6 @@ def _read_glued(cell: Cell, result: TableResult) -> None:
     for key in TABLE4_KEYS:
         result.cells[cell_id("table4", key)] = CellValue(None, "blank", run, None, cell.loc)
     result.issues.append(Issue("glued_ambiguous", RULES["glued_ambiguous"].severity,
-                               f"table 四 digits {run!r} admit {len(candidates)} splits consistent with I4; left unread",
+                               f"table 四 digits {run!r} admit {len(candidates)} splits consistent with I4; "
+                               "left unread",
                                tuple(cell_id("table4", k) for k in TABLE4_KEYS), cell.loc))
