@@ -83,7 +83,7 @@ def read_document(data: bytes) -> Document:
     if len(_CONTROL_CHARS.findall(text, 0, 20000)) > 0.01 * min(len(text), 20000) + 2:
         raise ReaderError("input looks binary (control characters), not a text report")
     if media_type == "html":
-        return read_html(text, encoding=encoding)
+        return read_html(text, encoding=encoding, utf8=data if encoding == "utf-8" else None)
     return read_text(text, encoding=encoding)
 
 

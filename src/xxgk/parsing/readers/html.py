@@ -27,39 +27,68 @@ _SKIP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "sv
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 
 
-def read_html(text: str, *, encoding: str | None = None) -> Document:
+def read_html(text: str, *, encoding: str | None = None, utf8: bytes | None = None) -> Document:
+    """``text`` as decoded; ``utf8``, when the caller has them, the same text as UTF-8 bytes (spares encoding)."""
     # lxml gets UTF-8 bytes and is told so: whatever <meta charset> the page declares, it was decoded already.
     # Plain lxml.etree elements: lxml.html's per-element class lookup costs more than the parse itself.
     parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
+    data = utf8 if utf8 is not None else text.encode("utf-8", errors="replace")
     try:
-        root = etree.fromstring(text.encode("utf-8", errors="replace"), parser=parser)
+        root = etree.fromstring(data, parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise ReaderError(f"HTML could not be parsed: {exc}") from exc
     if root is None:
         raise ReaderError("HTML has no content")
     etree.strip_elements(root, *_SKIP_TAGS, with_tail=False)
     rows: list[Row] = []
-    # Leaf tables become rows; in the text they are replaced by one line per row, so lines keep reading order.
-    for table_index, table in enumerate(root.xpath("//table[not(.//table)]"), start=1):
+    # Leaf tables become rows; in the text they stand as one line per row, so lines keep reading order.
+    leaf_tables = [table for table in root.iter("table") if table.find(".//table") is None]
+    stand_ins: list[tuple[etree._Element, str]] = []
+    for table_index, table in enumerate(leaf_tables, start=1):
         table_rows = _table_rows(table, table_index)
         rows.extend(table_rows)
-        stand_in = etree.Element("div")
-        stand_in.text = "\n".join(" | ".join(c.text for c in row.cells if not c.is_span) for row in table_rows)
-        stand_in.tail = table.tail
-        parent = table.getparent()
-        if parent is None:
-            root = stand_in
-        else:
-            parent.replace(table, stand_in)
+        rows_text = "\n".join(" | ".join(c.text for c in row.cells if not c.is_span) for row in table_rows)
+        if any(c.text for row in table_rows for c in row.cells):
+            stand_ins.append((table, rows_text))
+        else:  # no text to find it by in the document's text: replace the element itself
+            root = _replace_element(root, table, rows_text)
     # Block elements start and end lines: mark them with newlines, then take all the text in one C-level pass.
     for element in root.iter(*_BLOCK_TAGS):
         element.text = "\n" + (element.text or "")
         element.tail = "\n" + (element.tail or "")
-    all_text = etree.tostring(root, method="text", encoding=str, with_tail=False)  # one C-level pass
+    all_text = _splice_tables(etree.tostring(root, method="text", encoding=str, with_tail=False), stand_ins)
     lines = [line for line in (_SPACES.sub(" ", raw).strip() for raw in all_text.split("\n")) if line]
     if len(lines) > MAX_TEXT_LINES:
         raise ReaderError(f"HTML has more than {MAX_TEXT_LINES} lines of text")
     return Document(lines=tuple(lines), rows=tuple(rows), media_type="html", encoding=encoding)
+
+
+def _replace_element(root: etree._Element, table: etree._Element, rows_text: str) -> etree._Element:
+    stand_in = etree.Element("div")
+    stand_in.text = rows_text
+    stand_in.tail = table.tail
+    parent = table.getparent()
+    if parent is None:
+        return stand_in
+    parent.replace(table, stand_in)
+    return root
+
+
+def _splice_tables(all_text: str, stand_ins: list[tuple[etree._Element, str]]) -> str:
+    """The document's text with each leaf table's text replaced by its rows, one line each. A table's text is one
+    stretch of the document's text, after the previous table's (moving the elements instead costs more than the
+    rest of the reader)."""
+    pieces: list[str] = []
+    cursor = 0
+    for table, rows_text in stand_ins:
+        table_text = etree.tostring(table, method="text", encoding=str, with_tail=False)
+        at = all_text.find(table_text, cursor)
+        if at < 0:
+            continue  # not expected: the table's text then stays as the cells' text
+        pieces += (all_text[cursor:at], "\n", rows_text, "\n")
+        cursor = at + len(table_text)
+    pieces.append(all_text[cursor:])
+    return "".join(pieces)
 
 
 def cell_text(element: etree._Element) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -40,9 +41,14 @@ def view_rows(rows: Sequence[Row]) -> list[RowView]:
     views = []
     for row in rows:
         cells = tuple([c for c in row.cells if not c.is_span])
-        kinds = tuple([classify(c.text).kind for c in cells])
+        kinds = tuple([kind_of(c.text) for c in cells])
         views.append(new_tuple(RowView, (row, cells, kinds, NUMBER in kinds or NA in kinds)))
     return views
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def kind_of(text: str) -> str:
+    return classify(text).kind
 
 
 class LabelledRow(NamedTuple):
