@@ -29,7 +29,9 @@ def load_staging_task(lake: str | None) -> dict[str, Any]:
 @task(name="load_warehouse", cache_policy=NO_CACHE)
 def load_warehouse_task(lake: str | None, warehouse: str | None, work_dir: str | None) -> Warehouse | None:
     path = Path(warehouse) if warehouse else dbt_paths(open_lake(lake), work_dir=work_dir).warehouse_path
-    return load_warehouse(path, models_dir=default_project_dir() / "models" / "marts") if path.exists() else None
+    if not path.exists():
+        return None
+    return load_warehouse(path, models_dir=default_project_dir() / "models" / "marts", copy=False)
 
 
 @task(name="publish", cache_policy=NO_CACHE)

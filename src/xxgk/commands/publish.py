@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 1
         wh_path = Path(args.warehouse) if args.warehouse else dbt_paths(store, work_dir=args.work_dir).warehouse_path
-        warehouse = (load_warehouse(wh_path, models_dir=default_project_dir() / "models" / "marts")
+        warehouse = (load_warehouse(wh_path, models_dir=default_project_dir() / "models" / "marts", copy=False)
                      if wh_path.exists() else None)
         if warehouse is None:
             print(f"xxgk publish: no warehouse at {wh_path}; publishing the quality results only "

@@ -1,5 +1,9 @@
-"""The contents of a release, built from DataFrames: Parquet, CSV, a DuckDB file, the data dictionary and the
-revisions log against the previous release. Pure functions apart from a temporary folder for DuckDB.
+"""The contents of a release: Parquet, CSV, a DuckDB file, the data dictionary and the revisions log against the
+previous release.
+
+A release table is a DataFrame or a :class:`DuckTable` (a table in a DuckDB database file, e.g. a mart of the
+warehouse). :func:`write_tables` puts every table into the release's DuckDB file and exports each one as Parquet
+and CSV with DuckDB, into a folder: a national release (millions of fact rows) never passes through pandas.
 
 Quarantined reports are removed from every mart that carries ``source_sha256`` (or the agency-year key);
 warning flags are attached to ``agency_year`` so they travel with the published row.
@@ -10,11 +14,15 @@ from __future__ import annotations
 import io
 import json
 import logging
+import shutil
 import tempfile
+import weakref
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from xxgk.quality.results import QUALITY_RESULTS_DESCRIPTIONS
@@ -66,6 +74,54 @@ def _cell_column_descriptions() -> dict[str, str]:
 CELL_COLUMN_DESCRIPTIONS = _cell_column_descriptions()
 
 
+CSV_BOM = "\ufeff".encode()
+DUCKDB_MEMORY_LIMIT = "400MB"  # DuckDB spills to disk beyond this: a national release stays well under 2 GB
+QUALITY_RESULTS = "quality_results"
+# marts/quality_results.csv holds the failed checks only (the Parquet file and xxgk.duckdb hold every check)
+CSV_ROW_FILTERS: dict[str, str] = {QUALITY_RESULTS: "not passed"}
+CSV_NOTES: dict[str, str] = {
+    QUALITY_RESULTS: "`marts/quality_results.csv` holds only the failed checks (`passed` = false); "
+                     "`marts/quality_results.parquet` and `xxgk.duckdb` hold every check.",
+}
+
+
+class ScratchDatabase:
+    """A private DuckDB file in a temporary folder, removed when the last object holding it is gone."""
+
+    def __init__(self, prefix: str = "xxgk-marts-") -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix=prefix))
+        self.path = self.folder / "scratch.duckdb"
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self.folder, True)
+
+
+@dataclass(frozen=True)
+class DuckTable:
+    """A table inside a DuckDB database file, copied into a release without passing through pandas."""
+
+    path: str
+    schema: str
+    name: str
+    owner: object | None = field(default=None, compare=False, repr=False)  # keeps a scratch database alive
+
+    def df(self) -> pd.DataFrame:
+        con = duckdb.connect(self.path, read_only=True)
+        try:
+            return con.execute(f'select * from "{self.schema}"."{self.name}"').df()
+        finally:
+            con.close()
+
+
+ReleaseTable = pd.DataFrame | DuckTable
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """What the data dictionary says about a table: its columns with their (pandas) types and its row count."""
+
+    columns: tuple[tuple[str, str], ...]
+    rows: int
+
+
 def frame_to_parquet(df: pd.DataFrame) -> bytes:
     buf = io.BytesIO()
     df.to_parquet(buf, index=False)
@@ -104,12 +160,121 @@ def build_duckdb(tables: Mapping[str, pd.DataFrame], schema: str = MARTS_SCHEMA,
         return path.read_bytes()
 
 
-def filter_quarantined(marts: Mapping[str, pd.DataFrame], quarantine: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def _sql(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _csv_select(con: duckdb.DuckDBPyConnection, target: str) -> str:
+    """A SELECT writing the columns as pandas' ``to_csv`` did: True/False, ``…+00:00`` timestamps, dates without
+    a time of day."""
+    parts = []
+    for name, dtype, *_ in con.execute(f"describe {target}").fetchall():
+        col = f'"{name}"'
+        if dtype == "BOOLEAN":
+            parts.append(f"case when {col} then 'True' when not {col} then 'False' end as {col}")
+        elif dtype == "TIMESTAMP WITH TIME ZONE":
+            parts.append(f"strftime({col}, '%Y-%m-%d %H:%M:%S.%f+00:00') as {col}")
+        elif dtype == "TIMESTAMP" and not con.execute(
+                f"select count(*) from {target} where {col}::time <> time '00:00:00'").fetchone()[0]:
+            parts.append(f"strftime({col}, '%Y-%m-%d') as {col}")
+        else:
+            parts.append(col)
+    return ", ".join(parts)
+
+
+def _pandas_types(con: duckdb.DuckDBPyConnection, target: str) -> TableInfo:
+    """The columns with the dtype pandas gives them when reading the whole table (nullable integer and boolean
+    types where a column holds nulls; ``str`` for text, ``object`` when a column holds none)."""
+    empty = con.execute(f"select * from {target} limit 0").df()
+    described = con.execute(f"describe {target}").fetchall()
+    counts = con.execute("select count(*)" + "".join(f', count("{r[0]}")' for r in described)
+                         + f" from {target}").fetchone()
+    rows = int(counts[0])
+    out = []
+    for (c, duck_type, *_), n in zip(described, counts[1:], strict=True):
+        dtype = str(empty[c].dtype)
+        if duck_type == "VARCHAR":
+            dtype = "str" if n else "object"
+        elif duck_type == "BOOLEAN" and n < rows:
+            dtype = "boolean"
+        elif n < rows and dtype.startswith("int"):
+            dtype = dtype.capitalize()
+        elif n < rows and dtype.startswith("uint"):
+            dtype = "UInt" + dtype[4:]
+        out.append((c, dtype))
+    return TableInfo(tuple(out), rows)
+
+
+def write_tables(tables: Mapping[str, ReleaseTable], folder: Path, *,
+                 comments: Mapping[str, Mapping[str, str]] | None = None,
+                 table_comments: Mapping[str, str] | None = None,
+                 csv_filters: Mapping[str, str] | None = None) -> tuple[dict[str, Path], dict[str, TableInfo]]:
+    """Every table into ``folder/xxgk.duckdb`` (schema ``marts``, with comments) and as ``marts/<name>.parquet``
+    and ``marts/<name>.csv`` (UTF-8 with BOM; ``csv_filters`` may keep only some rows of a table's CSV).
+
+    Returns the written files (release path → file) and each table's :class:`TableInfo`.
+    """
+    csv_filters = CSV_ROW_FILTERS if csv_filters is None else csv_filters
+    (folder / "marts").mkdir(parents=True, exist_ok=True)
+    db = folder / WAREHOUSE_NAME
+    files: dict[str, Path] = {}
+    infos: dict[str, TableInfo] = {}
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("set TimeZone = 'Etc/UTC'")
+        con.execute(f"set temp_directory = '{_sql(str(folder / '_tmp'))}'")
+        con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+        con.execute(f'create schema if not exists "{MARTS_SCHEMA}"')
+        attached: dict[str, str] = {}
+        for name, table in tables.items():
+            target = f'"{MARTS_SCHEMA}"."{name}"'
+            if isinstance(table, DuckTable):
+                if table.path not in attached:
+                    attached[table.path] = f"src{len(attached)}"
+                    con.execute(f"attach '{_sql(table.path)}' as {attached[table.path]} (read_only)")
+                alias = attached[table.path]
+                con.execute(f'create table {target} as select * from {alias}."{table.schema}"."{table.name}"')
+            else:
+                con.register("_frame", table)
+                con.execute(f"create table {target} as select * from _frame")
+                con.unregister("_frame")
+            if (table_comments or {}).get(name):
+                con.execute(f"comment on table {target} is '{_sql(table_comments[name])}'")
+            infos[name] = _pandas_types(con, target) if isinstance(table, DuckTable) else _info(table)
+            for col, text in (comments or {}).get(name, {}).items():
+                if text and col in dict(infos[name].columns):
+                    con.execute(f'comment on column {target}."{col}" is \'{_sql(text)}\'')
+            parquet = folder / "marts" / f"{name}.parquet"
+            con.execute(f"copy {target} to '{_sql(str(parquet))}' (format parquet)")
+            files[f"marts/{name}.parquet"] = parquet
+            raw_csv, csv = folder / "_tmp" / f"{name}.csv", folder / "marts" / f"{name}.csv"
+            raw_csv.parent.mkdir(exist_ok=True)
+            where = f" where {csv_filters[name]}" if name in csv_filters else ""
+            con.execute(f"copy (select {_csv_select(con, target)} from {target}{where}) to '{_sql(str(raw_csv))}' "
+                        "(header, delimiter ',')")
+            with open(csv, "wb") as out, open(raw_csv, "rb") as src:
+                out.write(CSV_BOM)
+                shutil.copyfileobj(src, out, 1 << 20)
+            raw_csv.unlink()
+            files[f"marts/{name}.csv"] = csv
+        for alias in attached.values():
+            con.execute(f"detach {alias}")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    shutil.rmtree(folder / "_tmp", ignore_errors=True)
+    files[WAREHOUSE_NAME] = db
+    return files, infos
+
+
+def filter_quarantined(marts: Mapping[str, ReleaseTable], quarantine: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Drop the rows of quarantined reports from every mart keyed by report or by agency-year.
 
     A mart with ``source_sha256`` loses those reports; a mart with ``report_year`` and an agency key loses the
     quarantined agency-years; other marts (dimensions, roll-ups built before the gate) are kept as they are.
+    A :class:`DuckTable` is read into pandas here (the national path rebuilds the marts with dbt instead).
     """
+    marts = {n: (t.df() if isinstance(t, DuckTable) else t) for n, t in marts.items()}
     shas = set(quarantine["source_sha256"]) if not quarantine.empty else set()
     pairs = zip(quarantine.get("agency_name", []), quarantine.get("report_year", []), strict=True)
     years = {(a, int(y)) for a, y in pairs if a is not None and pd.notna(y)}
@@ -148,7 +313,8 @@ def load_dbt_descriptions(models_dir: Path) -> tuple[dict[str, str], dict[str, d
     columns: dict[str, dict[str, str]] = {}
     for path in sorted(Path(models_dir).glob("*.yml")):
         try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when available
+            doc = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
         except (OSError, yaml.YAMLError) as exc:
             logger.warning("cannot read dbt docs from %s: %s", path, exc)
             continue
@@ -173,20 +339,35 @@ def describe_column(table: str, column: str, extra: Mapping[str, Mapping[str, st
     return CELL_COLUMN_DESCRIPTIONS.get(column) or COMMON_DESCRIPTIONS.get(column, "")
 
 
-def data_dictionary(tables: Mapping[str, pd.DataFrame], table_descriptions: Mapping[str, str] | None = None,
-                    column_descriptions: Mapping[str, Mapping[str, str]] | None = None) -> tuple[bytes, bytes]:
-    """The data dictionary as Markdown and as JSON: every table, every column, its type and meaning."""
+def _info(table: pd.DataFrame | TableInfo) -> TableInfo:
+    if isinstance(table, TableInfo):
+        return table
+    return TableInfo(tuple((c, str(table[c].dtype)) for c in table.columns), int(len(table)))
+
+
+def data_dictionary(tables: Mapping[str, pd.DataFrame | TableInfo],
+                    table_descriptions: Mapping[str, str] | None = None,
+                    column_descriptions: Mapping[str, Mapping[str, str]] | None = None,
+                    csv_notes: Mapping[str, str] | None = None) -> tuple[bytes, bytes]:
+    """The data dictionary as Markdown and as JSON: every table, every column, its type and meaning (and where a
+    table's CSV holds only some of its rows, ``csv_notes`` says which)."""
+    csv_notes = CSV_NOTES if csv_notes is None else csv_notes
     doc: dict[str, dict] = {}
     lines = ["# xxgk release: data dictionary", "",
              f"Every table is in `{WAREHOUSE_NAME}` (schema `{MARTS_SCHEMA}`) and as `marts/<table>.parquet` "
-             "and `marts/<table>.csv` (UTF-8 with BOM).", ""]
-    for name, df in tables.items():
+             "and `marts/<table>.csv` (UTF-8 with BOM)"
+             + "".join(f"; {note}" for name, note in csv_notes.items() if name in tables) + ".", ""]
+    for name, table in tables.items():
+        info = _info(table)
         desc = (table_descriptions or {}).get(name, "")
-        cols = [{"name": c, "type": str(df[c].dtype), "description": describe_column(name, c, column_descriptions)}
-                for c in df.columns]
-        doc[name] = {"description": desc, "rows": int(len(df)), "columns": cols}
-        lines += [f"## {name}", "", desc, "", f"{len(df)} rows.", "", "| column | type | description |",
-                  "|---|---|---|"]
+        cols = [{"name": c, "type": t, "description": describe_column(name, c, column_descriptions)}
+                for c, t in info.columns]
+        doc[name] = {"description": desc, "rows": info.rows, "columns": cols}
+        lines += [f"## {name}", "", desc, "", f"{info.rows} rows."]
+        if name in csv_notes:
+            doc[name]["csv"] = csv_notes[name]
+            lines += ["", csv_notes[name]]
+        lines += ["", "| column | type | description |", "|---|---|---|"]
         lines += [f"| `{c['name']}` | {c['type']} | {c['description'].replace('|', '/')} |" for c in cols]
         lines.append("")
     return "\n".join(lines).encode(), json.dumps(doc, ensure_ascii=False, indent=2).encode()
@@ -219,14 +400,18 @@ def revisions(previous: pd.DataFrame | None, current: pd.DataFrame,
         rows.append({"change": "removed", "agency": idx[0], "report_year": idx[1]})
     common = c.index.intersection(p.index)
     skip = set(ignore)
+    p_common, c_common = p.loc[common], c.loc[common]
     for col in [x for x in c.columns if x in p.columns and x not in skip]:
-        old, new = p.loc[common, col], c.loc[common, col]
+        old, new = p_common[col], c_common[col]
+        candidates = _maybe_changed(old, new)
+        if not candidates.any():
+            continue
+        old, new = old[candidates], new[candidates]
         both_null = old.isna() & new.isna()
         differs = ~both_null & ((old.isna() != new.isna()) | (old.astype(str) != new.astype(str)))
-        for idx in differs[differs].index:
+        for idx, o, n in zip(differs.index[differs.to_numpy()], old[differs], new[differs], strict=True):
             rows.append({"change": "changed", "agency": idx[0], "report_year": idx[1], "column": col,
-                         "old_value": None if pd.isna(old[idx]) else str(old[idx]),
-                         "new_value": None if pd.isna(new[idx]) else str(new[idx])})
+                         "old_value": None if pd.isna(o) else str(o), "new_value": None if pd.isna(n) else str(n)})
     for col in [x for x in c.columns if x not in p.columns and x not in skip]:
         rows.append({"change": "column_added", "column": col})
     for col in [x for x in p.columns if x not in c.columns and x not in skip]:
@@ -234,6 +419,19 @@ def revisions(previous: pd.DataFrame | None, current: pd.DataFrame,
     out = pd.DataFrame(rows, columns=list(REVISION_COLUMNS))
     out = out.astype({"old_value": "string", "new_value": "string", "column": "string"})
     return _with_names(out, current, previous)
+
+
+def _maybe_changed(old: pd.Series, new: pd.Series) -> np.ndarray:
+    """Positions where two aligned columns may differ as text: everything but equal values of the same dtype and
+    pairs of nulls (a cheap vectorised pre-filter for the exact comparison in :func:`revisions`)."""
+    both_null = (old.isna() & new.isna()).to_numpy(dtype=bool)
+    if old.dtype != new.dtype:
+        return ~both_null
+    try:
+        equal = np.asarray(old.to_numpy() == new.to_numpy(), dtype=bool)
+    except (TypeError, ValueError):
+        return ~both_null
+    return ~(equal | both_null)
 
 
 def _with_names(rev: pd.DataFrame, current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import tempfile
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,9 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from xxgk.alerts import AlertConfig, AlertSummary, Delivery, load_alert_config, send_alerts, summarize_results
 from xxgk.alerts.message import RUN_FAILED
@@ -96,9 +100,12 @@ def apply_verdict(results: pd.DataFrame, verdict: GateVerdict) -> pd.DataFrame:
     """Set ``passed`` from the gate's verdict for the columns it evaluated; log any disagreement."""
     out = results.copy()
     covered = out["gate_column"].isin(verdict.evaluated_columns)
-    pairs = zip(out["source_sha256"], out["gate_column"], strict=True)
-    gate_failed = pd.Series([(s, c) in verdict.failed for s, c in pairs],
-                            index=out.index, dtype=bool)
+    gate_failed = pd.Series(False, index=out.index, dtype=bool)
+    if verdict.failed:  # few pairs fail: test the pair only where both its report and its column failed somewhere
+        candidates = out.index[out["source_sha256"].isin({s for s, _ in verdict.failed})
+                               & out["gate_column"].isin({c for _, c in verdict.failed})]
+        pairs = zip(out.loc[candidates, "source_sha256"], out.loc[candidates, "gate_column"], strict=True)
+        gate_failed[candidates] = [(s, c) in verdict.failed for s, c in pairs]
     disagree = covered & (gate_failed == out["passed"].astype(bool))
     if disagree.any():
         logger.warning("%s and the rule engine disagree on %d checks (first: %s); the gate decides",
@@ -111,53 +118,56 @@ def apply_verdict(results: pd.DataFrame, verdict: GateVerdict) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------------------------
 # loading
 # ---------------------------------------------------------------------------------------------------------------
-def load_staging(store: ObjectStore, tables: tuple[str, ...] = STAGING_TABLES) -> dict[str, pd.DataFrame]:
-    """Every staging table as one DataFrame (all year partitions), read through the object store."""
-    out: dict[str, pd.DataFrame] = {}
-    for table in tables:
-        frames = [pd.read_parquet(io.BytesIO(store.get_bytes(k)))
-                  for k in store.list_keys(f"{STAGING_PREFIX}/{table}/") if k.endswith(".parquet")]
-        frames = [f for f in frames if not f.empty]
-        out[table] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    if not out.get("reports", pd.DataFrame()).empty and "parsed_at" in out["reports"].columns:
-        # only the latest parse of each raw object counts
-        latest = out["reports"].sort_values(["parsed_at", "parser_version"]).drop_duplicates("source_sha256",
-                                                                                              keep="last")
-        keep = set(zip(latest["source_sha256"], latest["parser_version"], strict=True))
-        for table, df in out.items():
-            if not df.empty and "parser_version" in df.columns:
-                keys = zip(df["source_sha256"], df["parser_version"], strict=True)
-                out[table] = df[[k in keep for k in keys]].reset_index(
-                    drop=True)
-    return out
-
-
 @dataclass(frozen=True)
 class Warehouse:
-    marts: dict[str, pd.DataFrame]
+    marts: dict[str, content.ReleaseTable]  # agency_year as a DataFrame; the other marts may stay in DuckDB
     versions: pd.DataFrame | None  # int_reports_deduplicated: source_sha256, agency_id, report_year, is_current
     descriptions: dict[str, str] = field(default_factory=dict)
     column_descriptions: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
-def load_warehouse(path: str | Path, schema: str = "marts", models_dir: Path | None = None) -> Warehouse:
+def load_warehouse(path: str | Path, schema: str = "marts", models_dir: Path | None = None, *,
+                   copy: bool = True) -> Warehouse:
     """The marts (every table in ``schema``) and the version choice from a DuckDB warehouse, read-only; with
-    ``models_dir`` (the dbt project's ``models/marts``) also the documented descriptions."""
-    con = duckdb.connect(str(path), read_only=True)
+    ``models_dir`` (the dbt project's ``models/marts``) also the documented descriptions.
+
+    ``agency_year`` (which the gate and the warning flags need) is read into pandas; every other mart stays in
+    DuckDB as a :class:`~xxgk.publish.content.DuckTable`: copied into a private scratch database (``copy``, the
+    default: the warehouse file may then go away, as the rebuild's temporary one does), or referencing ``path``.
+    """
+    scratch = content.ScratchDatabase() if copy else None
+    con = duckdb.connect(str(scratch.path) if scratch else ":memory:")
     try:
+        con.execute(f"set memory_limit = '{content.DUCKDB_MEMORY_LIMIT}'")
+        con.execute(f"attach '{str(path).replace(chr(39), chr(39) * 2)}' as wh (read_only)")
         names = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = ? order by table_name",
-            [schema]).fetchall()]
-        marts = {n: con.execute(f'select * from "{schema}"."{n}"').df() for n in names if n not in QUALITY_TABLES}
+            "select table_name from information_schema.tables where table_catalog = 'wh' and table_schema = ? "
+            "order by table_name", [schema]).fetchall()]
+        if scratch is not None:
+            con.execute(f'create schema if not exists "{schema}"')
+        marts: dict[str, content.ReleaseTable] = {}
+        for n in names:
+            if n in QUALITY_TABLES:
+                continue
+            if n == content.AGENCY_YEAR:
+                marts[n] = con.execute(f'select * from wh."{schema}"."{n}"').df()
+            elif scratch is not None:
+                con.execute(f'create table "{schema}"."{n}" as select * from wh."{schema}"."{n}"')
+                marts[n] = content.DuckTable(str(scratch.path), schema, n, owner=scratch)
+            else:
+                marts[n] = content.DuckTable(str(path), schema, n)
         versions = None
-        has = con.execute("select count(*) from information_schema.tables where table_schema = 'intermediate' "
-                          "and table_name = 'int_reports_deduplicated'").fetchone()
+        has = con.execute("select count(*) from information_schema.tables where table_catalog = 'wh' and "
+                          "table_schema = 'intermediate' and table_name = 'int_reports_deduplicated'").fetchone()
         if has and has[0]:
             versions = con.execute("select source_sha256, agency_id, report_year, is_current "
-                                   "from intermediate.int_reports_deduplicated").df()
+                                   "from wh.intermediate.int_reports_deduplicated").df()
         descriptions = {r[0]: r[1] for r in con.execute(
-            "select table_name, comment from duckdb_tables() where schema_name = ? and comment is not null",
-            [schema]).fetchall()}
+            "select table_name, comment from duckdb_tables() where database_name = 'wh' and schema_name = ? "
+            "and comment is not null", [schema]).fetchall()}
+        con.execute("detach wh")
+        if scratch is not None:
+            con.execute("checkpoint")
     finally:
         con.close()
     columns: dict[str, dict[str, str]] = {}
@@ -165,6 +175,115 @@ def load_warehouse(path: str | Path, schema: str = "marts", models_dir: Path | N
         tables, columns = content.load_dbt_descriptions(Path(models_dir))
         descriptions = {**tables, **descriptions}
     return Warehouse(marts, versions, descriptions, columns)
+
+
+CELL_TABLES = ("table2_cells", "table3_cells", "table4_cells")
+# What the checks read of each staging table (None: every column). Raw text, labels and locations are read later,
+# for the quarantined reports only (:func:`load_cell_details`).
+CHECK_COLUMNS: dict[str, tuple[str, ...] | None] = {
+    "reports": None,
+    "sections": ("source_sha256", "parser_version", "section_id", "text"),
+    **{t: ("source_sha256", "parser_version", "cell_id", "row_key", "col_key", "value", "status")
+       for t in CELL_TABLES},
+}
+DETAIL_COLUMNS = ("source_sha256", "parser_version", "cell_id", "row_key", "col_key", "value", "status", "raw_text",
+                  "raw_label", "loc")
+COMPACT_COLUMNS = ("source_sha256", "parser_version", "cell_id", "row_key", "col_key", "status", "section_id")
+VERSION_SEPARATOR = "\x1f"
+
+
+def _staging_keys(store: ObjectStore, table: str) -> list[str]:
+    return [k for k in store.list_keys(f"{STAGING_PREFIX}/{table}/") if k.endswith(".parquet")]
+
+
+def _read_staging_file(store: ObjectStore, key: str, columns: tuple[str, ...] | None) -> pa.Table:
+    """One staging Parquet file, only ``columns`` (those it has; ``cell_id`` makes the row/col keys redundant)."""
+    source = pq.ParquetFile(io.BytesIO(store.get_bytes(key)))
+    names = source.schema_arrow.names
+    if columns is None:
+        return source.read()
+    wanted = [c for c in columns if c in names]
+    if "cell_id" in wanted:
+        wanted = [c for c in wanted if c not in ("row_key", "col_key")]
+    return source.read(columns=wanted)
+
+
+def _version_keys(table: pa.Table) -> pa.Array:
+    return pc.binary_join_element_wise(table["source_sha256"].cast(pa.string()),
+                                       table["parser_version"].cast(pa.string()), VERSION_SEPARATOR)
+
+
+def _latest_only(table: pa.Table, keep: pa.Array | None) -> pa.Table:
+    """The rows of the latest parse of each raw object (``keep``: ``sha<US>parser_version`` keys)."""
+    if keep is None or "parser_version" not in table.column_names or table.num_rows == 0:
+        return table
+    return table.filter(pc.is_in(_version_keys(table), value_set=keep))
+
+
+def _compact(table: pa.Table) -> pa.Table:
+    """Repeated strings (hashes, cell ids, statuses) dictionary-encoded: categoricals once in pandas."""
+    for name in COMPACT_COLUMNS:
+        if name in table.column_names and not pa.types.is_dictionary(table.schema.field(name).type):
+            i = table.column_names.index(name)
+            table = table.set_column(i, name, pc.dictionary_encode(table[name]))
+    return table
+
+
+def _to_pandas(tables: list[pa.Table]) -> pd.DataFrame:
+    tables = [t for t in tables if t.num_rows]
+    if not tables:
+        return pd.DataFrame()
+    combined = pa.concat_tables(tables, promote_options="permissive").unify_dictionaries()
+    return combined.to_pandas()
+
+
+def load_staging(store: ObjectStore, tables: tuple[str, ...] = STAGING_TABLES,
+                 columns: Mapping[str, tuple[str, ...] | None] | None = None) -> dict[str, pd.DataFrame]:
+    """The staging tables the gate needs, as compact DataFrames (all year partitions), through the object store.
+
+    Only the latest parse of each raw object counts. Only the ``columns`` the checks read are loaded
+    (:data:`CHECK_COLUMNS` by default; ``None`` for a table: every column); hashes, cell ids and statuses are
+    categoricals. Cell text and locations for the quarantined reports: :func:`load_cell_details`.
+    """
+    columns = CHECK_COLUMNS if columns is None else columns
+    out: dict[str, pd.DataFrame] = {}
+    reports = ([_read_staging_file(store, k, columns.get("reports")) for k in _staging_keys(store, "reports")]
+               if "reports" in tables else [])
+    keep = latest_versions(_to_pandas(reports))
+    for table in tables:
+        if table == "reports":
+            out[table] = _to_pandas([_latest_only(f, keep) for f in reports])
+        else:
+            out[table] = _to_pandas([_compact(_latest_only(_read_staging_file(store, k, columns.get(table)), keep))
+                                     for k in _staging_keys(store, table)])
+        logger.info("staging %s: %d rows, %.1f MB", table, len(out[table]),
+                    out[table].memory_usage(deep=False).sum() / 1e6)
+    return out
+
+
+def latest_versions(reports: pd.DataFrame) -> pa.Array | None:
+    """``sha<US>parser_version`` of the latest parse of each raw object (None: no parse times to choose by)."""
+    if reports.empty or "parsed_at" not in reports.columns:
+        return None
+    latest = reports.sort_values(["parsed_at", "parser_version"]).drop_duplicates("source_sha256", keep="last")
+    return pa.array((latest["source_sha256"].astype(str) + VERSION_SEPARATOR
+                     + latest["parser_version"].astype(str)).tolist(), type=pa.string())
+
+
+def load_cell_details(store: ObjectStore, shas: set[str], reports: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The cell rows (with raw label, raw text and location) of the reports ``shas`` only: for their snippets."""
+    if not shas:
+        return pd.DataFrame(columns=list(DETAIL_COLUMNS))
+    keep = latest_versions(reports) if reports is not None else None
+    wanted = pa.array(sorted(shas), type=pa.string())
+    frames: dict[str, pd.DataFrame] = {}
+    for table in CELL_TABLES:
+        parts = []
+        for key in _staging_keys(store, table):
+            t = _read_staging_file(store, key, DETAIL_COLUMNS)
+            parts.append(_latest_only(t.filter(pc.is_in(t["source_sha256"], value_set=wanted)), keep))
+        frames[table] = _to_pandas(parts)
+    return stack_cells(*(frames[t] for t in CELL_TABLES))
 
 
 def gate_population(staging: Mapping[str, pd.DataFrame], warehouse: Warehouse | None) -> pd.DataFrame:
@@ -221,30 +340,33 @@ def _previous_agency_year(store: ObjectStore, release_id: str | None) -> pd.Data
 
 def release_files(
     *,
-    marts: Mapping[str, pd.DataFrame],
+    marts: Mapping[str, content.ReleaseTable],
     results: pd.DataFrame,
     quarantine: pd.DataFrame,
     report_html: str,
     previous_agency_year: pd.DataFrame | None,
     previous_id: str | None,
     release_id: str,
+    folder: Path,
     docs: Mapping[str, bytes] | None = None,
     table_descriptions: Mapping[str, str] | None = None,
     column_descriptions: Mapping[str, Mapping[str, str]] | None = None,
-) -> dict[str, bytes]:
-    """Every file of a release, keyed by its path inside ``releases/<release_id>/``."""
-    tables: dict[str, pd.DataFrame] = {**marts, "quality_results": results, "quarantine": quarantine}
-    files: dict[str, bytes] = {}
-    for name, df in tables.items():
-        files[f"marts/{name}.parquet"] = content.frame_to_parquet(df)
-        files[f"marts/{name}.csv"] = content.frame_to_csv(df)
+) -> dict[str, bytes | Path]:
+    """Every file of a release, keyed by its path inside ``releases/<release_id>/``: the tables are written into
+    ``folder`` by DuckDB (Parquet, CSV, ``xxgk.duckdb``), the small files are bytes."""
+    tables: dict[str, content.ReleaseTable] = {**marts, "quality_results": results, "quarantine": quarantine}
     table_descriptions = {**QUALITY_TABLE_DESCRIPTIONS, **(table_descriptions or {})}
-    comments = {n: {c: content.describe_column(n, c, column_descriptions) for c in df.columns}
-                for n, df in tables.items()}
-    files[content.WAREHOUSE_NAME] = content.build_duckdb(tables, comments=comments, table_comments=table_descriptions)
-    md, js = content.data_dictionary(tables, table_descriptions, column_descriptions)
+    files: dict[str, bytes | Path] = {}
+    written, infos = content.write_tables(
+        tables, folder, table_comments=table_descriptions,
+        comments={n: {c: content.describe_column(n, c, column_descriptions) for c in _columns(t)}
+                  for n, t in tables.items()})
+    files.update(written)
+    md, js = content.data_dictionary(infos, table_descriptions, column_descriptions)
     files["data_dictionary.md"], files["data_dictionary.json"] = md, js
     current_ay = marts.get(content.AGENCY_YEAR)
+    if isinstance(current_ay, content.DuckTable):
+        current_ay = current_ay.df()
     if current_ay is not None:
         rev = content.revisions(previous_agency_year, current_ay)
         files["revisions.csv"] = content.frame_to_csv(rev)
@@ -253,6 +375,16 @@ def release_files(
         files[f"data_docs/{rel}"] = data
     files["quality_report.html"] = report_html.encode()
     return files
+
+
+def _columns(table: content.ReleaseTable) -> list[str]:
+    if isinstance(table, content.DuckTable):
+        con = duckdb.connect(table.path, read_only=True)
+        try:
+            return [r[0] for r in con.execute(f'describe "{table.schema}"."{table.name}"').fetchall()]
+        finally:
+            con.close()
+    return list(table.columns)
 
 
 @dataclass
@@ -299,6 +431,17 @@ def excluded_shas(quarantine: pd.DataFrame, staging: Mapping[str, pd.DataFrame],
     return out
 
 
+def quarantine_cells(store: ObjectStore, staging: Mapping[str, pd.DataFrame], shas: set[str]) -> pd.DataFrame:
+    """The stacked cell rows of the quarantined reports with their raw text and location: from the staging frames
+    when they hold them, else read from the lake for these reports only."""
+    frames = [staging.get(t, pd.DataFrame()) for t in CELL_TABLES]
+    if not shas:
+        return stack_cells(pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
+    if any("raw_text" in f.columns for f in frames if not f.empty):
+        return stack_cells(*(f[f["source_sha256"].isin(shas)] if not f.empty else f for f in frames))
+    return load_cell_details(store, shas, staging.get("reports"))
+
+
 LINE_LOC = re.compile(r"^line (\d+)")
 TEXT_MEDIA_TYPES = ("text", "text/plain")  # line numbers of plain text are lines of the raw file
 MAX_SOURCE_LINES = 24
@@ -327,12 +470,16 @@ def add_source_lines(store: ObjectStore, quarantine: pd.DataFrame, results: pd.D
         return quarantine
     media = dict(zip(population["source_sha256"], population["media_type"], strict=True))
     failed = results[(results["severity"] == ERROR) & ~results["passed"]]
+    failed_cells = failed.groupby("source_sha256", observed=True)["cells"].agg(list).to_dict()
+    located = cells[cells["loc"].notna()] if "loc" in cells.columns else cells.iloc[:0].assign(loc=None)
+    locs_of = {sha: g for sha, g in located.groupby("source_sha256", observed=True)}
     out = quarantine.copy()
     for i, sha in zip(out.index, out["source_sha256"], strict=True):
         if str(media.get(sha) or "").split(";")[0].strip() not in TEXT_MEDIA_TYPES:
             continue
-        ids = {c for cl in failed.loc[failed["source_sha256"] == sha, "cells"] for c in str(cl).split(",") if c}
-        locs = cells.loc[(cells["source_sha256"] == sha) & cells["cell_id"].isin(ids), "loc"].dropna()
+        ids = {c for cl in failed_cells.get(sha, []) for c in str(cl).split(",") if c}
+        own = locs_of.get(sha)
+        locs = own.loc[own["cell_id"].isin(ids), "loc"] if own is not None else []
         numbers = [int(m.group(1)) for loc in locs if (m := LINE_LOC.match(str(loc)))]
         try:
             text, _ = decode_text(store.get_bytes(raw_key(sha)))
@@ -393,10 +540,13 @@ def _publish_locked(store: ObjectStore, *, staging: Mapping[str, pd.DataFrame], 
     verdict = gate(frame, results, run_id)
     results = apply_verdict(results, verdict)
     quarantine = quarantine_reasons(results)
-    cells = stack_cells(*(staging.get(t, pd.DataFrame()) for t in ("table2_cells", "table3_cells", "table4_cells")))
-    quarantine = quarantine.merge(offending_snippets(results, cells, staging.get("sections")), on="source_sha256",
-                                  how="left")
-    quarantine = add_source_lines(store, quarantine, results, cells, population)
+    cells = quarantine_cells(store, staging, set(quarantine["source_sha256"]))
+    sections = staging.get("sections")
+    if sections is not None and not sections.empty:
+        sections = sections[sections["source_sha256"].isin(set(quarantine["source_sha256"]))]
+    failed = results[(results["severity"] == ERROR) & ~results["passed"]]
+    quarantine = quarantine.merge(offending_snippets(failed, cells, sections), on="source_sha256", how="left")
+    quarantine = add_source_lines(store, quarantine, failed, cells, population)
     flags = warning_flags(results)
     flags = flags[~flags["source_sha256"].isin(set(quarantine["source_sha256"]))]
     logger.info("gate (%s): %d reports, %d quarantined, %d with warnings", verdict.engine, len(population),
@@ -415,15 +565,16 @@ def _publish_locked(store: ObjectStore, *, staging: Mapping[str, pd.DataFrame], 
     html = render_quality_report(QualityReportData(run_id=run_id, release_id=release_id, results=results,
                                                    quarantine=quarantine, coverage=coverage,
                                                    data_docs_href="data_docs/index.html" if verdict.docs else None))
-    files = release_files(marts=marts, results=results, quarantine=quarantine, report_html=html,
-                          previous_agency_year=_previous_agency_year(store, previous), previous_id=previous,
-                          release_id=release_id, docs=verdict.docs,
-                          table_descriptions=warehouse.descriptions if warehouse else None,
-                          column_descriptions=warehouse.column_descriptions if warehouse else None)
-    manifest = write_release(store, release_id, files, hook=hook, meta={
-        "run_id": run_id, "gate_engine": verdict.engine, "reports_checked": len(population),
-        "reports_quarantined": len(quarantine), "reports_warned": len(flags),
-        "gate_statistics": dict(verdict.statistics)})
+    with tempfile.TemporaryDirectory(prefix="xxgk-release-") as tmp:
+        files = release_files(marts=marts, results=results, quarantine=quarantine, report_html=html,
+                              previous_agency_year=_previous_agency_year(store, previous), previous_id=previous,
+                              release_id=release_id, folder=Path(tmp), docs=verdict.docs,
+                              table_descriptions=warehouse.descriptions if warehouse else None,
+                              column_descriptions=warehouse.column_descriptions if warehouse else None)
+        manifest = write_release(store, release_id, files, hook=hook, meta={
+            "run_id": run_id, "gate_engine": verdict.engine, "reports_checked": len(population),
+            "reports_quarantined": len(quarantine), "reports_warned": len(flags),
+            "gate_statistics": dict(verdict.statistics)})
     return PublishOutcome(
         run_id=run_id, release_id=release_id, previous_release=previous, reports_checked=len(population),
         reports_quarantined=len(quarantine), reports_warned=len(flags), gate_engine=verdict.engine,

@@ -22,6 +22,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from xxgk.storage.base import ObjectStore
@@ -143,12 +144,13 @@ def _noop(step: str) -> None:
 def write_release(
     store: ObjectStore,
     release_id: str,
-    files: Mapping[str, bytes],
+    files: Mapping[str, bytes | Path],
     *,
     meta: Mapping[str, Any] | None = None,
     hook: Callable[[str], None] = _noop,
 ) -> ReleaseManifest:
-    """Write ``files`` (relative key → bytes) as release ``release_id`` and make it current.
+    """Write ``files`` (relative key → bytes, or a local file read only when its turn comes, so one file at a time
+    is in memory) as release ``release_id`` and make it current.
 
     The caller holds the :class:`~xxgk.publish.lock.PublishLock`. Raises :class:`ReleaseError` when the id is
     already a complete release (releases are never overwritten) or a file is missing after writing.
@@ -162,13 +164,15 @@ def write_release(
         store.delete(key)
     previous = read_current(store)
     entries = []
-    for rel, data in files.items():
+    for rel, content in files.items():
         if rel == MANIFEST_NAME or rel.startswith("/"):
             raise ReleaseError(f"invalid file name in a release: {rel!r}")
         hook(f"file:{rel}")
+        data = content if isinstance(content, bytes) else Path(content).read_bytes()
         suffix = "." + rel.rsplit(".", 1)[-1] if "." in rel else ""
         store.put_bytes(prefix + rel, data, content_type=CONTENT_TYPES.get(suffix))
         entries.append({"key": rel, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+        del data
     manifest = ReleaseManifest(
         release_id=release_id,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -77,6 +77,8 @@ SPAM_PATTERN = re.compile(
     r"(?:官方网站|官网|APP|app)?(?:下载|试玩|注册)[^。]{0,12}(?:棋牌|麻将|老虎机|电子|娱乐|彩票|博彩|真人)"
     r"|(?:棋牌|麻将|彩票|博彩|百家乐|老虎机|真人娱乐|PG电子)[^。]{0,16}(?:官方|下载|试玩|平台|最新)"
 )
+# Every match of SPAM_PATTERN contains one of these words: a text without any of them cannot match.
+SPAM_WORDS: tuple[str, ...] = ("棋牌", "麻将", "老虎机", "电子", "娱乐", "彩票", "博彩", "真人", "百家乐")
 EPS = 1e-9
 
 
@@ -100,6 +102,7 @@ class CheckInputs:
     values: pd.DataFrame
     statuses: pd.DataFrame
     sections: pd.DataFrame | None = None
+    texts: pd.Series | None = None  # each report's section text joined (computed from ``sections`` when None)
 
 
 def prepare_inputs(table2: pd.DataFrame, table3: pd.DataFrame, table4: pd.DataFrame,
@@ -115,7 +118,8 @@ def prepare_inputs(table2: pd.DataFrame, table3: pd.DataFrame, table4: pd.DataFr
         "absent", index=index, columns=values.columns)
     values.index = rep.index
     statuses.index = rep.index
-    return CheckInputs(rep, values, statuses, sections)
+    inputs = CheckInputs(rep, values, statuses, sections)
+    return CheckInputs(rep, values, statuses, sections, _report_texts(inputs))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -124,10 +128,17 @@ def prepare_inputs(table2: pd.DataFrame, table3: pd.DataFrame, table4: pd.DataFr
 _Block = dict[str, np.ndarray]
 
 
+Lazy = Callable[[np.ndarray], "pd.Series | np.ndarray"]
+
+
 def _rows(rep: pd.DataFrame, mask: pd.Series, rule_id: str, check_name: str, *, left: pd.Series | float | None,
-          right: pd.Series | float | None, delta: pd.Series, cells: str | pd.Series, message: str | pd.Series
-          ) -> _Block | None:
-    """Result columns (numpy arrays) for the reports where ``mask`` is True; ``passed`` is ``delta == 0``."""
+          right: pd.Series | float | None, delta: pd.Series, cells: str | pd.Series | Lazy,
+          message: str | pd.Series | Lazy) -> _Block | None:
+    """Result columns (numpy arrays) for the reports where ``mask`` is True; ``passed`` is ``delta == 0``.
+
+    ``cells`` and ``message`` matter only where a check fails: given as a callable, they are computed for the
+    failing reports only (called with the boolean row mask of those reports, they return one value per such row).
+    """
     m = mask.fillna(False).to_numpy(dtype=bool)
     n = int(m.sum())
     if not n:
@@ -140,7 +151,19 @@ def _rows(rep: pd.DataFrame, mask: pd.Series, rule_id: str, check_name: str, *, 
 
     d = delta.to_numpy(dtype=float, na_value=np.nan)[m]
     passed = np.abs(d) <= EPS
-    msg = pick(message)
+    failing = np.zeros(len(m), dtype=bool)
+    failing[np.flatnonzero(m)[~passed]] = True
+
+    def where_failing(x: object, ok: str) -> np.ndarray:
+        out = np.full(n, ok, dtype=object)
+        if not failing.any():
+            return out
+        if callable(x):
+            out[~passed] = np.asarray(x(failing), dtype=object)
+        else:
+            out[~passed] = pick(x)[~passed]
+        return out
+
     return {
         "source_sha256": rep["source_sha256"].to_numpy(dtype=object)[m],
         "agency_name": rep["agency_name"].to_numpy(dtype=object)[m],
@@ -149,12 +172,12 @@ def _rows(rep: pd.DataFrame, mask: pd.Series, rule_id: str, check_name: str, *, 
         "severity": np.full(n, RULES[rule_id].severity, dtype=object),
         "check_name": np.full(n, check_name, dtype=object),
         "gate_column": np.full(n, gate_column(check_name), dtype=object),
-        "cells": np.where(passed, "", pick(cells)),  # listed where a check fails (deterministic otherwise)
+        "cells": where_failing(cells, ""),  # listed where a check fails (deterministic otherwise)
         "left_value": pick(left, float),
         "right_value": pick(right, float),
         "delta": d,
         "passed": passed,
-        "message": np.where(passed, "ok", msg),
+        "message": where_failing(message, "ok"),
     }
 
 
@@ -205,8 +228,10 @@ def check_identities(inputs: CheckInputs) -> list[_Block | None]:
             right = values[list(ident.right)].sum(axis=1, skipna=False)
             evaluable = mask_version & left.notna() & right.notna()
             delta = left - right
-            msg = (f"{ident.name}: {' + '.join(ident.left)} = " + left.map(_fmt) + f" but {' + '.join(ident.right)} = "
-                   + right.map(_fmt))
+            def msg(f: np.ndarray, ident: object = ident, left: pd.Series = left, right: pd.Series = right
+                    ) -> pd.Series:
+                return (f"{ident.name}: {' + '.join(ident.left)} = " + left[f].map(_fmt)
+                        + f" but {' + '.join(ident.right)} = " + right[f].map(_fmt))
             out.append(_rows(rep, evaluable, ident.rule_id, ident.name, left=left, right=right, delta=delta,
                              cells=",".join(ident.cells), message=msg))
     return out
@@ -254,14 +279,17 @@ def check_completeness(inputs: CheckInputs) -> list[_Block | None]:
                 {c: c in NA_ALLOWED for c in cols}, index=statuses.index)
             missing = ~(present | na_ok)
             n_missing = missing.sum(axis=1).astype("float64")
-            whole = n_missing == len(cols)
-            counted = n_missing.map(f"{{:.0f}} of {len(cols)} {table} cells neither reported nor derived: ".format)
-            msg = np.where(whole, f"{table} not found: none of its {len(cols)} cells is present",
-                           counted.to_numpy() + _offending_cells(missing).str.slice(
-                               0, 300).to_numpy())
+
+            def msg(f: np.ndarray, table: str = table, cols: list[str] = cols, missing: pd.DataFrame = missing,
+                    n_missing: pd.Series = n_missing) -> np.ndarray:
+                counted = n_missing[f].map(
+                    f"{{:.0f}} of {len(cols)} {table} cells neither reported nor derived: ".format)
+                whole = f"{table} not found: none of its {len(cols)} cells is present"
+                return np.where(n_missing[f] == len(cols), whole,
+                                counted.to_numpy() + _offending_cells(missing[f]).str.slice(0, 300).to_numpy())
             out.append(_rows(rep, mask_version, "cells_incomplete", f"cells_incomplete.{table}",
                              left=len(cols) - n_missing, right=float(len(cols)), delta=n_missing,
-                             cells=_offending_cells(missing), message=pd.Series(msg, index=rep.index)))
+                             cells=lambda f, missing=missing: _offending_cells(missing[f]), message=msg))
     return out
 
 
@@ -274,11 +302,13 @@ def check_non_negative(inputs: CheckInputs) -> list[_Block | None]:
         is_count = pd.Series([c != FEE_CELL for c in cols], index=list(cols))
         bad = (v < 0) | ((v != np.floor(v)) & v.notna() & is_count)
         n_bad = bad.sum(axis=1).astype("float64")
-        offending = _offending_cells(bad)
-        msg = (n_bad.map(lambda n, t=table: f"{int(n)} {t} cells negative or not whole numbers: ")
-               + offending.str.slice(0, 300))
+
+        def msg(f: np.ndarray, table: str = table, bad: pd.DataFrame = bad, n_bad: pd.Series = n_bad) -> pd.Series:
+            return (n_bad[f].map(lambda n: f"{int(n)} {table} cells negative or not whole numbers: ")
+                    + _offending_cells(bad[f]).str.slice(0, 300))
         out.append(_rows(rep, pd.Series(True, index=rep.index), "non_negative", f"non_negative.{table}",
-                         left=n_bad, right=0.0, delta=n_bad, cells=offending, message=msg))
+                         left=n_bad, right=0.0, delta=n_bad, cells=lambda f, bad=bad: _offending_cells(bad[f]),
+                         message=msg))
     return out
 
 
@@ -299,12 +329,12 @@ def check_agency_year(inputs: CheckInputs, thresholds: CheckThresholds) -> list[
     return [
         _rows(rep, everyone, "agency_year_plausible", "agency_year_plausible.agency", left=None, right=None,
               delta=(~ok_agency).astype("float64"), cells="agency_name",
-              message="agency name missing or implausible: "
-              + rep["agency_name"].map(lambda x: repr(x) if x == x else "None")),
+              message=lambda f: "agency name missing or implausible: "
+              + rep["agency_name"][f].map(lambda x: repr(x) if x == x else "None")),
         _rows(rep, everyone, "agency_year_plausible", "agency_year_plausible.year",
               left=year.astype("float64"), right=None, delta=(~ok_year).astype("float64"), cells="report_year",
-              message=f"report year missing or outside {thresholds.min_year}–{thresholds.max_year}: "
-              + rep["report_year"].map(lambda x: "None" if pd.isna(x) else str(x))),
+              message=lambda f: f"report year missing or outside {thresholds.min_year}–{thresholds.max_year}: "
+              + rep["report_year"][f].map(lambda x: "None" if pd.isna(x) else str(x))),
     ]
 
 
@@ -314,9 +344,12 @@ def check_one_current(inputs: CheckInputs) -> list[_Block | None]:
     evaluable = rep["is_current"] & rep["agency_key"].notna() & rep["report_year"].notna()
     cur = rep[evaluable]
     sizes = cur.groupby(["agency_key", "report_year"])["source_sha256"].transform("count").astype("float64")
-    others = cur.groupby(["agency_key", "report_year"])["source_sha256"].transform(lambda s: ",".join(s))
     sizes = sizes.reindex(rep.index)
-    msg = ("several current reports for the same agency and year: " + others.reindex(rep.index).fillna(""))
+
+    def msg(f: np.ndarray) -> pd.Series:
+        dup = cur[cur.index.isin(rep.index[f])]
+        others = dup.groupby(["agency_key", "report_year"])["source_sha256"].transform(lambda s: ",".join(s))
+        return "several current reports for the same agency and year: " + others.reindex(rep.index[f]).fillna("")
     return [_rows(rep, evaluable, "one_current_report", "one_current_report", left=sizes, right=1.0,
                   delta=sizes - 1, cells="agency_name,report_year", message=msg)]
 
@@ -332,7 +365,9 @@ def check_carry_over(inputs: CheckInputs) -> list[_Block | None]:
     for col in TABLE3_COLS:
         this = inputs.values[cell_id("table3", "carried_over", col)]
         last = prior[cell_id("table3", "carried_forward", col)]
-        msg = (f"X1.{col}: 上年结转 " + this.map(_fmt) + " but last year's 结转下年度继续办理 was " + last.map(_fmt))
+        def msg(f: np.ndarray, col: str = col, this: pd.Series = this, last: pd.Series = last) -> pd.Series:
+            return (f"X1.{col}: 上年结转 " + this[f].map(_fmt) + " but last year's 结转下年度继续办理 was "
+                    + last[f].map(_fmt))
         out.append(_rows(rep, this.notna() & last.notna(), "X1", f"X1.{col}", left=this, right=last,
                          delta=this - last, cells=f"{cell_id('table3', 'carried_over', col)},"
                                                   f"prev:{cell_id('table3', 'carried_forward', col)}", message=msg))
@@ -347,12 +382,24 @@ def check_stock(inputs: CheckInputs) -> list[_Block | None]:
     for row in STOCK_ROWS:
         valid, made, repealed = (v[cell_id("table2", f"{row}_{k}")] for k in ("valid", "made", "repealed"))
         expected = prior[cell_id("table2", f"{row}_valid")] + made - repealed
-        msg = f"X2.{row}: 现行有效 " + valid.map(_fmt) + " but last year's stock + 制发 − 废止 = " + expected.map(_fmt)
+        def msg(f: np.ndarray, row: str = row, valid: pd.Series = valid, expected: pd.Series = expected
+                ) -> pd.Series:
+            return (f"X2.{row}: 现行有效 " + valid[f].map(_fmt) + " but last year's stock + 制发 − 废止 = "
+                    + expected[f].map(_fmt))
         out.append(_rows(rep, valid.notna() & expected.notna(), "X2", f"X2.{row}", left=valid, right=expected,
                          delta=valid - expected,
                          cells=",".join(cell_id("table2", f"{row}_{k}") for k in ("valid", "made", "repealed"))
                          + f",prev:{cell_id('table2', f'{row}_valid')}", message=msg))
     return out
+
+
+def spam_found(text: str) -> str:
+    """The spam or defacement wording in ``text`` ("" when none); the pattern runs only on texts holding one of
+    the words every match contains."""
+    if not any(word in text for word in SPAM_WORDS):
+        return ""
+    m = SPAM_PATTERN.search(text)
+    return m.group(0) if m else ""
 
 
 def stated_received(text: str) -> tuple[int, str] | None:
@@ -367,10 +414,13 @@ def stated_received(text: str) -> tuple[int, str] | None:
 
 
 def _report_texts(inputs: CheckInputs) -> pd.Series:
+    if inputs.texts is not None:
+        return inputs.texts
     sections = inputs.sections
     if sections is None or sections.empty:
         return pd.Series("", index=inputs.reports.index, dtype=object)
-    joined = sections.groupby("source_sha256")["text"].apply(lambda s: "\n".join(map(str, s)))
+    joined = sections.groupby("source_sha256", observed=True, sort=False)["text"].agg(lambda s: "\n".join(map(str, s)))
+    joined.index = pd.Index(np.asarray(joined.index, dtype=object))
     return joined.reindex(inputs.reports["source_sha256"].to_numpy()).fillna("").set_axis(inputs.reports.index)
 
 
@@ -383,7 +433,9 @@ def check_text_vs_table(inputs: CheckInputs, thresholds: CheckThresholds) -> lis
     table = inputs.values[NEW_RECEIVED_TOTAL]
     diff = number - table
     delta = diff.where(diff.abs() > thresholds.text_tolerance, 0.0)
-    msg = "the text says 「" + snippet + "」 (" + number.map(_fmt) + ") but 本年新收 总计 = " + table.map(_fmt)
+    def msg(f: np.ndarray) -> pd.Series:
+        return ("the text says 「" + snippet[f] + "」 (" + number[f].map(_fmt) + ") but 本年新收 总计 = "
+                + table[f].map(_fmt))
     return [_rows(rep, number.notna() & table.notna(), "text_vs_table", "text_vs_table.new_received",
                   left=number, right=table, delta=delta, cells=NEW_RECEIVED_TOTAL, message=msg)]
 
@@ -399,7 +451,8 @@ def check_yoy(inputs: CheckInputs, thresholds: CheckThresholds) -> list[_Block |
         ratio = big / np.maximum(small, 1.0)
         is_outlier = ((big - small) >= thresholds.yoy_min_delta) & (ratio >= thresholds.yoy_ratio)
         delta = (this - last).where(is_outlier, 0.0)
-        msg = f"{cell}: " + this.map(_fmt) + " this year against " + last.map(_fmt) + " last year"
+        def msg(f: np.ndarray, cell: str = cell, this: pd.Series = this, last: pd.Series = last) -> pd.Series:
+            return f"{cell}: " + this[f].map(_fmt) + " this year against " + last[f].map(_fmt) + " last year"
         out.append(_rows(rep, this.notna() & last.notna(), "yoy_outlier", f"yoy_outlier.{cell}", left=this,
                          right=last, delta=delta, cells=cell, message=msg))
     return out
@@ -410,7 +463,10 @@ def check_fee_magnitude(inputs: CheckInputs, thresholds: CheckThresholds) -> lis
     rep = inputs.reports
     fee = inputs.values[FEE_CELL]
     excess = (fee - thresholds.fee_max_wan_yuan).clip(lower=0)
-    msg = "行政事业性收费 " + fee.map(_fmt) + f" 万元 exceeds {thresholds.fee_max_wan_yuan:g} 万元: 元 entered as 万元?"
+    def msg(f: np.ndarray) -> pd.Series:
+        return ("行政事业性收费 " + fee[f].map(_fmt)
+                + f" 万元 exceeds {thresholds.fee_max_wan_yuan:g} 万元: 元 entered as 万元?")
+
     return [_rows(rep, fee.notna(), "fee_magnitude", "fee_magnitude.fees_wan_yuan", left=fee,
                   right=thresholds.fee_max_wan_yuan, delta=excess, cells=FEE_CELL, message=msg)]
 
@@ -419,9 +475,10 @@ def check_spam(inputs: CheckInputs) -> list[_Block | None]:
     """spam_detected: the parser's flag, or spam/defacement wording in the section text."""
     rep = inputs.reports
     texts = _report_texts(inputs)
-    found = texts.map(lambda t: (m.group(0) if (m := SPAM_PATTERN.search(t)) else ""))
+    found = texts.map(spam_found)
     flagged = rep["has_spam"] | (found != "")
-    msg = "spam or defacement text found" + found.map(lambda s: f": 「{s}」" if s else "")
+    def msg(f: np.ndarray) -> pd.Series:
+        return "spam or defacement text found" + found[f].map(lambda s: f": 「{s}」" if s else "")
     return [_rows(rep, pd.Series(True, index=rep.index), "spam_detected", "spam_detected", left=None, right=None,
                   delta=flagged.astype("float64"), cells="", message=msg)]
 
@@ -430,7 +487,8 @@ def check_format_late(inputs: CheckInputs) -> list[_Block | None]:
     """format_2019_late: the 2019 trial layout used for a report year after 2020."""
     rep = inputs.reports
     late = (rep["format_version"] == "2019") & (rep["report_year"].astype("Float64") > 2020).fillna(False)
-    msg = "the 2019 layout is used for report year " + rep["report_year"].astype(str)
+    def msg(f: np.ndarray) -> pd.Series:
+        return "the 2019 layout is used for report year " + rep["report_year"][f].astype(str)
     return [_rows(rep, rep["report_year"].notna(), "format_2019_late", "format_2019_late",
                   left=rep["report_year"].astype("float64"), right=2020.0, delta=late.astype("float64"),
                   cells="format_version", message=msg)]

@@ -7,6 +7,7 @@ A value counts as *present* when its status is ``reported`` or ``derived`` and i
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from xxgk.schema.keys import all_cell_ids, cell_id
@@ -32,26 +33,61 @@ def stack_cells(table2: pd.DataFrame, table3: pd.DataFrame, table4: pd.DataFrame
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=["source_sha256", "cell_id", "value", "status"])
+    frames = _same_categories(frames)
     stacked = pd.concat(frames, ignore_index=True)
     canonical = set(all_cell_ids())
     return stacked[stacked["cell_id"].isin(canonical)].reset_index(drop=True)
 
 
+def _same_categories(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """Give a column that is categorical in every frame the union of their categories, so concatenating the
+    frames keeps it categorical (compact) instead of expanding it to one string per row."""
+    common = set(frames[0].columns).intersection(*(f.columns for f in frames[1:]))
+    out = list(frames)
+    for col in common:
+        if len(frames) > 1 and all(isinstance(f[col].dtype, pd.CategoricalDtype) for f in frames):
+            cats = pd.Index(sorted(set().union(*(f[col].cat.categories for f in frames))))
+            out = [f.assign(**{col: f[col].cat.set_categories(cats)}) for f in out]
+    return out
+
+
+def _grid(cells: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index, pd.Index]:
+    """Row (report) and column (canonical cell) positions of every cell row: reports sorted, -1 = not canonical."""
+    row_codes, shas = pd.factorize(cells["source_sha256"], sort=True)
+    index = pd.Index(np.asarray(shas, dtype=object), name="source_sha256")
+    columns = pd.Index(list(all_cell_ids()), name="cell_id")
+    id_codes, ids = pd.factorize(cells["cell_id"])
+    col_codes = columns.get_indexer(np.asarray(ids, dtype=object))[id_codes] if len(ids) else id_codes
+    return row_codes, col_codes, index, columns
+
+
+def _scatter(cells: pd.DataFrame, keep: np.ndarray, values: np.ndarray, fill: object, dtype: object
+             ) -> pd.DataFrame:
+    """One row per report, one column per canonical cell: the first kept value of each (report, cell)."""
+    row_codes, col_codes, index, columns = _grid(cells)
+    keep = keep & (col_codes >= 0)
+    flat = row_codes[keep].astype(np.int64) * len(columns) + col_codes[keep]
+    positions, first = np.unique(flat, return_index=True)
+    grid = np.full(len(index) * len(columns), fill, dtype=dtype)
+    grid[positions] = values[keep][first]
+    return pd.DataFrame(grid.reshape(len(index), len(columns)), index=index, columns=columns)
+
+
 def pivot_values(cells: pd.DataFrame) -> pd.DataFrame:
     """One row per report (index ``source_sha256``), one float column per canonical cell id; NaN = not present."""
-    present = cells[cells["status"].isin(PRESENT_STATUSES) & cells["value"].notna()]
-    wide = present.pivot_table(index="source_sha256", columns="cell_id", values="value", aggfunc="first")
-    wide = wide.reindex(index=pd.Index(sorted(cells["source_sha256"].unique()), name="source_sha256"),
-                        columns=list(all_cell_ids()))
-    return wide.astype("float64")
+    value = cells["value"].to_numpy(dtype="float64", na_value=np.nan)
+    present = cells["status"].isin(PRESENT_STATUSES).to_numpy(dtype=bool) & ~np.isnan(value)
+    wide = _scatter(cells, present, value, np.nan, "float64")
+    wide.columns.name = None
+    return wide
 
 
 def pivot_statuses(cells: pd.DataFrame) -> pd.DataFrame:
     """Like :func:`pivot_values` but holding each cell's status (``absent`` where no row exists)."""
-    wide = cells.pivot_table(index="source_sha256", columns="cell_id", values="status", aggfunc="first")
-    wide = wide.reindex(index=pd.Index(sorted(cells["source_sha256"].unique()), name="source_sha256"),
-                        columns=list(all_cell_ids()))
-    return wide.fillna("absent").astype(object)
+    status = np.asarray(cells["status"], dtype=object)
+    wide = _scatter(cells, pd.notna(status), status, "absent", object)
+    wide.columns.name = None
+    return wide
 
 
 def report_frame(reports: pd.DataFrame | None, cells: pd.DataFrame) -> pd.DataFrame:

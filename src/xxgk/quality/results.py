@@ -145,11 +145,19 @@ def offending_snippets(results: pd.DataFrame, cells: pd.DataFrame, sections: pd.
     failed = results[(results["severity"] == ERROR) & ~results["passed"].astype(bool)]
     if failed.empty:
         return pd.DataFrame(columns=["source_sha256", "snippet"])
-    lookup = cells.set_index(["source_sha256", "cell_id"]).sort_index() if not cells.empty else None
-    texts = (sections.groupby("source_sha256")["text"].apply(lambda s: " ".join(map(str, s)))
+    lookup: dict[tuple[str, str], tuple[Any, Any, Any, Any]] = {}
+    if not cells.empty:
+        wanted = set(failed["source_sha256"])
+        mine = cells[cells["source_sha256"].isin(wanted)]
+        columns = [mine[c] if c in mine.columns else pd.Series(None, index=mine.index, dtype=object)
+                   for c in ("raw_label", "raw_text", "loc", "status")]
+        for key, *row in zip(zip(mine["source_sha256"].astype(str), mine["cell_id"].astype(str), strict=True),
+                             *columns, strict=True):
+            lookup.setdefault(key, tuple(row))
+    texts = (sections.groupby("source_sha256", observed=True)["text"].apply(lambda s: " ".join(map(str, s)))
              if sections is not None and not sections.empty else pd.Series(dtype=object))
     out = []
-    for sha, group in failed.groupby("source_sha256", sort=True):
+    for sha, group in failed.groupby("source_sha256", sort=True, observed=True):
         ids: list[str] = []
         for cell_list in group["cells"].fillna(""):
             for cid in str(cell_list).split(","):
@@ -157,15 +165,13 @@ def offending_snippets(results: pd.DataFrame, cells: pd.DataFrame, sections: pd.
                     ids.append(cid)
         parts = []
         for cid in ids:
-            if lookup is None or (sha, cid) not in lookup.index:
+            if (sha, cid) not in lookup:
                 continue
-            row = lookup.loc[(sha, cid)]
-            row = row.iloc[0] if isinstance(row, pd.DataFrame) else row
-            label, text, loc = row.get("raw_label"), row.get("raw_text"), row.get("loc")
+            label, text, loc, status = lookup[(sha, cid)]
             if pd.isna(text) and pd.isna(loc):
                 continue  # not in the source: nothing to show
             parts.append(f"{cid} 「{label if pd.notna(label) else ''}」 = 「{text if pd.notna(text) else ''}」"
-                         f" ({row.get('status')})" + (f" @ {loc}" if pd.notna(loc) and loc else ""))
+                         f" ({status})" + (f" @ {loc}" if pd.notna(loc) and loc else ""))
         if len(parts) > max_cells:
             parts = parts[:max_cells] + [f"… and {len(parts) - max_cells} more cells"]
         if not parts:
