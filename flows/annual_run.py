@@ -28,6 +28,7 @@ import os
 import re
 import signal
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,7 +41,7 @@ from prefect.futures import as_completed
 
 from flows.build import run_dbt_task
 from flows.ingest import is_transient_failure
-from flows.parse import pending_objects, stage_batch_task
+from flows.parse import default_batch_size, pending_objects, stage_batch_task
 from xxgk import PARSER_VERSION
 from xxgk.ingest import (
     ManifestRow,
@@ -53,8 +54,7 @@ from xxgk.ingest import (
     write_manifest,
 )
 from xxgk.publish import read_current
-from xxgk.staging.build import DEFAULT_BATCH_SIZE
-from xxgk.staging.stage import chunks
+from xxgk.staging.stage import chunks, close_sandboxes
 from xxgk.staging.write import QUARANTINE_PREFIX, STAGING_PREFIX
 from xxgk.storage import ObjectStore, open_lake
 
@@ -91,6 +91,29 @@ def _emit(stage: str, event: str, **info: Any) -> None:
             listener(stage, event, info)
         except Exception:  # noqa: BLE001 - a display problem never stops the run
             pass
+
+
+class _Advance:
+    """``advance`` events of a stage, at most a few per second (an entry costs microseconds when unchanged)."""
+
+    def __init__(self, stage: str, interval: float = 0.2) -> None:
+        self.stage, self.interval = stage, interval
+        self.pending, self.last = 0, time.monotonic()
+        self.lock = threading.Lock()
+
+    def add(self, n: int) -> None:
+        with self.lock:
+            self.pending += n
+            if time.monotonic() - self.last < self.interval:
+                return
+            n, self.pending, self.last = self.pending, 0, time.monotonic()
+        _emit(self.stage, "advance", n=n)
+
+    def flush(self) -> None:
+        with self.lock:
+            n, self.pending = self.pending, 0
+        if n:
+            _emit(self.stage, "advance", n=n)
 
 
 # --- staging fingerprint and half-written batches (small helpers over the staging layout) ---------------------
@@ -263,22 +286,26 @@ def ingest_task(lake: str | None, sources: list[str], year: int | None) -> dict[
     """Ingest every source in one task run (per-entry progress; the previous versions are read once, not passed
     to each of many task runs, which costs Prefect a walk over every parameter)."""
     store = open_lake(lake)
+    progress = _Advance("ingest")
 
     def planned(n: int) -> None:
         _emit("ingest", "more", n=n)
 
     def done(row: ManifestRow) -> None:
-        _emit("ingest", "advance", n=1)
+        progress.add(1)
 
-    if year is None:
-        return ingest(sources, store, on_planned=planned, on_row=done).summary.to_dict()
-    run_id = new_run_id()
-    entries = [e if e.year_hint is not None else replace(e, year_hint=year) for e in expand_sources(sources)]
-    planned(len(entries))
-    rows = ingest_entries(entries, store, run_id=run_id, previous=previous_versions(store), on_row=done,
-                          on_more=planned)
-    key = write_manifest(store, run_id, rows) if rows else None
-    return summarize(rows, run_id, key).to_dict()
+    try:
+        if year is None:
+            return ingest(sources, store, on_planned=planned, on_row=done).summary.to_dict()
+        run_id = new_run_id()
+        entries = [e if e.year_hint is not None else replace(e, year_hint=year) for e in expand_sources(sources)]
+        planned(len(entries))
+        rows = ingest_entries(entries, store, run_id=run_id, previous=previous_versions(store), on_row=done,
+                              on_more=planned)
+        key = write_manifest(store, run_id, rows) if rows else None
+        return summarize(rows, run_id, key).to_dict()
+    finally:
+        progress.flush()
 
 
 def _ingest(sources: list[str], lake: str | None, year: int | None) -> dict[str, Any]:
@@ -296,9 +323,12 @@ def _parse(lake: str | None, batch_size: int, parser_version: str) -> dict[str, 
     for batch in chunks(todo, batch_size):
         futures[stage_batch_task.submit(lake, batch, parser_version)] = len(batch)
     results = []
-    for future in as_completed(list(futures)):
-        results.append(future.result())
-        _emit("parse", "advance", n=futures[future])
+    try:
+        for future in as_completed(list(futures)):
+            results.append(future.result())
+            _emit("parse", "advance", n=futures[future])
+    finally:
+        close_sandboxes()  # the parser processes are not needed by build and publish
     summary = {
         "n_pending": len(todo), "n_batches": len(results), "repaired_batches": repaired,
         "n_staged": sum(int(r["n_staged"]) for r in results),
@@ -311,7 +341,7 @@ def _parse(lake: str | None, batch_size: int, parser_version: str) -> dict[str, 
 
 @flow(name="annual_run", task_runner=_default_task_runner())
 def annual_run(sources: list[str], lake: str | None = None, year: int | None = None,
-               batch_size: int = DEFAULT_BATCH_SIZE,
+               batch_size: int | None = None,
                work_dir: str | None = None, release_id: str | None = None, max_year: int | None = None,
                docs: bool = True, force: bool = False) -> dict[str, Any]:
     """Ingest ``sources`` into ``lake``, parse what is new, build the marts, gate and publish a release.
@@ -328,7 +358,7 @@ def annual_run(sources: list[str], lake: str | None = None, year: int | None = N
                                "parser_version": PARSER_VERSION, "started_at": started.isoformat()}
     summary["ingest"] = _ingest(sources, lake, year) if sources else {}
     with quiet_forked_children():
-        summary["parse"] = _parse(lake, batch_size, PARSER_VERSION)
+        summary["parse"] = _parse(lake, batch_size or default_batch_size(), PARSER_VERSION)
     state = staging_state_task(lake)
     last = state["last"] or {}
     unchanged = (not force and state["current"] is not None and last.get("release_id") == state["current"]
@@ -366,7 +396,7 @@ def annual_run(sources: list[str], lake: str | None = None, year: int | None = N
 
 @flow(name="backfill")
 def backfill(start_year: int, end_year: int, sources: list[str] | None = None, lake: str | None = None,
-             source_template: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
+             source_template: str | None = None, batch_size: int | None = None,
              work_dir: str | None = None) -> list[dict[str, Any]]:
     """Run :func:`annual_run` once per report year from ``start_year`` to ``end_year`` (inclusive, oldest first).
 

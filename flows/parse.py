@@ -12,10 +12,18 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from xxgk import PARSER_VERSION
-from xxgk.staging.build import DEFAULT_BATCH_SIZE, manifest_objects
+from xxgk.staging.build import manifest_objects
 from xxgk.staging.frames import RawObject
-from xxgk.staging.stage import chunks, pending, stage_batch
+from xxgk.staging.stage import chunks, close_sandboxes, pending, stage_batch
 from xxgk.storage import open_lake
+
+
+def default_batch_size() -> int:
+    """Reports per ``stage_batch`` task run: ``[run] batch_size`` / ``XXGK_BATCH_SIZE`` (default 1000). Each batch
+    is validated and written as one set of staging files, so a batch of hundreds keeps both costs small."""
+    from xxgk.settings import load_settings
+
+    return load_settings().batch_size
 
 
 @task(name="pending", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -37,13 +45,17 @@ def stage_batch_task(lake: str | None, objects: list[RawObject], parser_version:
 
 
 @flow(name="parse")
-def parse_reports(lake: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
+def parse_reports(lake: str | None = None, batch_size: int | None = None,
                   parser_version: str = PARSER_VERSION) -> dict[str, object]:
     """Parse new raw objects into staging Parquet; returns counts and the quarantined batches."""
     logger = get_run_logger()
     todo = pending_objects(lake, parser_version)
-    futures = [stage_batch_task.submit(lake, batch, parser_version) for batch in chunks(todo, batch_size)]
-    results = [f.result() for f in futures]
+    futures = [stage_batch_task.submit(lake, batch, parser_version)
+               for batch in chunks(todo, batch_size or default_batch_size())]
+    try:
+        results = [f.result() for f in futures]
+    finally:
+        close_sandboxes()
     summary: dict[str, object] = {
         "n_pending": len(todo),
         "n_batches": len(results),

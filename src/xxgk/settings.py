@@ -49,7 +49,8 @@ SETTINGS: tuple[Setting, ...] = (
             "where dbt's warehouse and artifacts go for an S3 lake (default ~/.cache/xxgk/<bucket>_<prefix>/)"),
     Setting("run", "sources", "XXGK_SOURCES", None,
             "what `xxgk run` ingests when no --source is given (space-separated; default: the bundled samples)"),
-    Setting("run", "batch_size", "XXGK_BATCH_SIZE", "200", "reports per parse task (one Prefect task run each)"),
+    Setting("run", "batch_size", "XXGK_BATCH_SIZE", "1000",
+            "reports per parse task (one Prefect task run each; staging files and validation per batch)"),
     Setting("run", "parse_timeout", "XXGK_PARSE_TIMEOUT", "120", "seconds one report may take to parse (0: none)"),
     Setting("run", "dbt_project_dir", "XXGK_DBT_PROJECT_DIR", None, "the dbt project (default: the repository's)"),
     Setting("s3", "endpoint_url", "XXGK_S3_ENDPOINT_URL", None, "S3-compatible endpoint (MinIO); empty: AWS S3"),
@@ -123,7 +124,7 @@ class Settings:
 
     @property
     def batch_size(self) -> int:
-        return int(self.get("XXGK_BATCH_SIZE") or 200)
+        return int(self.get("XXGK_BATCH_SIZE") or 1000)
 
     @property
     def task_runner(self) -> str:

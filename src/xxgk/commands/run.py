@@ -12,10 +12,17 @@ the publication lock; 1 the run failed (a clear message, the previous release st
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
+import importlib.util
 import json
 import os
+import socket
+import subprocess
 import sys
 import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--dask-address", help="tcp://scheduler:8786 of a running Dask cluster (implies --runner dask); "
                                           "without it --runner dask starts a LocalCluster")
     p.add_argument("--workers", type=int, help="parse threads or LocalCluster workers (default: CPU count)")
-    p.add_argument("--batch-size", type=int, help="reports per parse task (default 200)")
+    p.add_argument("--batch-size", type=int, help="reports per parse task (default 1000)")
     p.add_argument("--work-dir", help="where the warehouse goes for an S3 lake")
     p.add_argument("--release-id", help="id of the new release (default: UTC time + random suffix)")
     p.add_argument("--force", action="store_true", help="build and publish even when nothing changed")
@@ -56,6 +63,94 @@ def _prefect_defaults(verbose: bool) -> None:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")  # failures are reported by `xxgk run` itself
         os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
         os.environ.setdefault("PREFECT_LOGGING_INTERNAL_LEVEL", "CRITICAL")
+
+
+class _EphemeralApi:
+    """Prefect's temporary API server, started by this command before it imports Prefect.
+
+    With no Prefect API configured, Prefect starts a temporary server itself when the flow begins: it imports its
+    whole server package into this process (seconds of CPU this command never needs) and then waits while the
+    server process imports it again and starts. This starts the same server process (same command and settings
+    as ``prefect.server.api.server.SubprocessASGIServer``) first thing, so its start-up overlaps this process's own
+    imports, and hands its address to the flow. Whenever anything is unusual (an API configured in a Prefect
+    profile, ephemeral mode off, the server not answering), it steps aside and Prefect behaves as before.
+    """
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url: str | None = None
+
+    @classmethod
+    def start_if_needed(cls) -> _EphemeralApi:
+        api = cls()
+        if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:  # configured, or a caller's (tests)
+            return api
+        spec = importlib.util.find_spec("prefect")
+        if spec is None or not spec.origin:
+            return api
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+               "PREFECT__SERVER_FINAL": "1"}
+        try:
+            api.process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(spec.origin).parent.parent), "--factory",
+                 "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
+                 "--log-level", "error", "--lifespan", "on"],
+                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError:
+            return api
+        api.url = f"http://127.0.0.1:{port}/api"
+        atexit.register(api.stop)  # at exit, after Prefect's own exit handlers (registered later) flush to it
+        return api
+
+    def _ready(self) -> bool:
+        timeout = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS") or 180)
+        deadline = time.monotonic() + timeout
+        while self.process is not None and self.process.poll() is None and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        return True
+            except OSError:
+                pass
+            time.sleep(0.1)
+        return False
+
+    @contextlib.contextmanager
+    def use(self) -> Iterator[None]:
+        """While the block runs, Prefect talks to this server (if it is the one Prefect would have started)."""
+        if self.process is None:
+            yield
+            return
+        from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED, temporary_settings
+
+        if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value() or not self._ready():
+            self.stop()
+            yield
+            return
+        before = os.environ.get("PREFECT_API_URL")
+        os.environ["PREFECT_API_URL"] = str(self.url)  # for processes the run starts (Dask workers)
+        try:
+            with temporary_settings(updates={PREFECT_API_URL: self.url}):
+                yield
+        finally:
+            if before is None:
+                os.environ.pop("PREFECT_API_URL", None)
+            else:
+                os.environ["PREFECT_API_URL"] = before
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
 
 
 def _resolve_lake(lake: str) -> str:
@@ -152,6 +247,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"xxgk run: {exc}", file=sys.stderr)
         return 1
     _prefect_defaults(verbose=args.verbose)
+    api = _EphemeralApi.start_if_needed()  # before the imports below, so both start-ups overlap
     if not args.verbose:
         import logging
 
@@ -167,7 +263,7 @@ def run(args: argparse.Namespace) -> int:
 
         flow = annual_run.with_options(task_runner=make_task_runner(settings.task_runner, settings.workers,
                                                                     settings.dask_address))
-        with progress_listener(display), display.progress:
+        with api.use(), progress_listener(display), display.progress:
             summary = flow(sources=sources, lake=lake, year=args.year, batch_size=settings.batch_size,
                            work_dir=settings.work_dir, release_id=args.release_id, docs=not args.no_docs,
                            force=args.force)

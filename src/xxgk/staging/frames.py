@@ -3,6 +3,9 @@
 Pure functions, no I/O. Every canonical cell of every parsed report becomes one row (status ``absent`` when the
 parser did not find it), so completeness can be counted in SQL. A cell forced by the identities carries the
 derived value with status ``derived``; the table value the parser kept (null) is never overwritten silently.
+
+The row functions (``report_row``, ``cell_rows``, …) say what a row is; :func:`frames_for` builds the same rows
+column by column (a batch has ~200 cell rows per report) and converts each table through Arrow in one step.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from xxgk.parsing.model import CellValue, ParsedReport
 from xxgk.schema.keys import TABLE2_KEYS, TABLE3_COLS, TABLE3_ROWS, TABLE4_KEYS, cell_id
@@ -180,23 +184,93 @@ def rows_for(outcomes: Iterable[ParseOutcome]) -> dict[str, list[Row]]:
     return out
 
 
-def _column(values: list[Any], dtype: str) -> pd.Series | pd.api.extensions.ExtensionArray:
-    if dtype == "timestamp":
-        return pd.to_datetime(pd.Series(values, dtype="object"), utc=True).astype(PANDAS_DTYPES["timestamp"])
-    if dtype == "float":
-        return pd.Series([float("nan") if v is None else v for v in values], dtype="object").astype("float64")
-    return pd.array(values, dtype=PANDAS_DTYPES[dtype])  # type: ignore[call-overload]
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
+    "timestamp": pa.timestamp("us", tz="UTC"), "date": pa.string(),  # dates stay ISO strings until Parquet
+}
+_PANDAS_TYPES = {pa.string(): PANDAS_DTYPES["string"], pa.int64(): PANDAS_DTYPES["int"],
+                 pa.bool_(): PANDAS_DTYPES["bool"]}
+
+
+def frame_from_columns(table: str, columns: Mapping[str, list[Any]]) -> pd.DataFrame:
+    """A DataFrame with exactly the columns, order and dtypes of the staging spec, from one list per column."""
+    spec = TABLE_SPECS[table]
+    arrays = [pa.array(columns[f.name], type=_ARROW_TYPES[f.dtype], from_pandas=True) for f in spec.fields]
+    tbl = pa.Table.from_arrays(arrays, names=[f.name for f in spec.fields])
+    return tbl.to_pandas(types_mapper=_PANDAS_TYPES.get)
 
 
 def frame(table: str, rows: list[Row]) -> pd.DataFrame:
     """A DataFrame of ``rows`` with exactly the columns, order and dtypes of the staging spec."""
-    spec = TABLE_SPECS[table]
-    data = {f.name: _column([r.get(f.name) for r in rows], f.dtype) for f in spec.fields}
-    df = pd.DataFrame(data)
-    df.index = pd.RangeIndex(len(rows))
-    return df
+    return frame_from_columns(table, {f.name: [r.get(f.name) for r in rows] for f in TABLE_SPECS[table].fields})
+
+
+_SHARED = ("source_sha256", "parser_version", "parsed_at", "report_year", "agency_name", "format_version")
+_CELL_COLUMNS = (*_SHARED, "cell_id", "row_key", "col_key", "value", "raw_text", "raw_label", "status", "loc")
+_TABLE2_IDS = tuple((cell_id("table2", k), k, None) for k in TABLE2_KEYS)
+_TABLE3_IDS = tuple((cell_id("table3", r, c), r, c) for r in TABLE3_ROWS for c in TABLE3_COLS)
+_TABLE4_IDS = tuple((cell_id("table4", k), k, None) for k in TABLE4_KEYS)
+
+
+def _add_cells(cols: dict[str, list[Any]], shared: Row, ids: tuple[tuple[str, str, str | None], ...],
+               cells: list[CellValue | None], derived: Mapping[str, float | int]) -> None:
+    """Append one report's cells (in ``ids`` order) to the column lists of a cell table; as :func:`_cell_row`."""
+    n = len(ids)
+    for name in _SHARED:
+        cols[name].extend([shared[name]] * n)
+    cols["cell_id"].extend([i[0] for i in ids])
+    cols["row_key"].extend([i[1] for i in ids])
+    cols["col_key"].extend([i[2] for i in ids])
+    values, statuses = cols["value"], cols["status"]
+    texts, labels, locs = cols["raw_text"], cols["raw_label"], cols["loc"]
+    for (cid, _, _), cell in zip(ids, cells, strict=True):
+        if cell is None:
+            value, status = None, "absent"
+            texts.append(None)
+            labels.append(None)
+            locs.append(None)
+        else:
+            value, status = cell.value, cell.status
+            texts.append(cell.raw_text)
+            labels.append(cell.raw_label)
+            locs.append(cell.loc)
+        if derived and cid in derived:
+            value, status = derived[cid], "derived"
+        values.append(None if value is None else float(value))
+        statuses.append(status)
+
+
+def _cell_columns(outcomes: list[ParseOutcome]) -> dict[str, dict[str, list[Any]]]:
+    out = {t: {c: [] for c in _CELL_COLUMNS} for t in ("table2_cells", "table3_cells", "table4_cells")}
+    for o in outcomes:
+        r = o.report
+        if r is None:
+            continue
+        shared = _shared(o)
+        t2 = r.table2
+        _add_cells(out["table2_cells"], shared, _TABLE2_IDS, [t2.get(k) for _, k, _ in _TABLE2_IDS], r.derived)
+        ext = [(cell_id("table2", e.key), e.key, None) for e in r.extensions
+               if e.table == "table2" and e.key in TABLE2_2019_EXTENSION_KEYS]
+        if ext:
+            cells = [CellValue(e.value, "reported" if e.value is not None else "blank", e.raw_text, e.raw_label, e.loc)
+                     for e in r.extensions if e.table == "table2" and e.key in TABLE2_2019_EXTENSION_KEYS]
+            _add_cells(out["table2_cells"], shared, tuple(ext), cells, {})
+        t3 = r.table3
+        _add_cells(out["table3_cells"], shared, _TABLE3_IDS,
+                   [t3.get(row, {}).get(col) for _, row, col in _TABLE3_IDS], r.derived)
+        t4 = r.table4
+        _add_cells(out["table4_cells"], shared, _TABLE4_IDS, [t4.get(k) for _, k, _ in _TABLE4_IDS], r.derived)
+    return out
 
 
 def frames_for(outcomes: Iterable[ParseOutcome]) -> dict[str, pd.DataFrame]:
     """Typed DataFrames for every staging table of a batch (tables with no rows are empty frames)."""
-    return {table: frame(table, rows) for table, rows in rows_for(outcomes).items()}
+    outcomes = list(outcomes)
+    cells = _cell_columns(outcomes)
+    rows: dict[str, list[Row]] = {"reports": [], "sections": [], "parse_issues": []}
+    for o in outcomes:
+        rows["reports"].append(report_row(o))
+        rows["sections"].extend(section_rows(o))
+        rows["parse_issues"].extend(issue_rows(o))
+    return {table: frame_from_columns(table, cells[table]) if table in cells else frame(table, rows[table])
+            for table in STAGING_TABLES}

@@ -4,18 +4,23 @@ Nobody writes a schema by hand: dtypes, nullability, allowed values (canonical k
 bounds (counts are non-negative) and the primary key all come from the table spec. :func:`validate_frame` returns
 the validated frame or raises :class:`StagingSchemaError` whose message names the table, the column, the check and
 a few offending values, so a rejected batch can be quarantined with a reason a person can read.
+
+pandera itself is imported when the first schema is built: processes that only describe staging frames (the flow
+process, which hands parsing and validation to sandbox processes) never load it.
 """
 
 from __future__ import annotations
 
 import logging
 from functools import cache
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
-from pandera.errors import SchemaError, SchemaErrors
 
 from xxgk.schema.tables import NON_NEGATIVE_ROW_KEYS, TABLE_SPECS, FieldSpec, TableSpec
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +47,8 @@ class StagingSchemaError(ValueError):
 
 
 def _checks(f: FieldSpec) -> list[pa.Check]:
+    import pandera.pandas as pa
+
     checks: list[pa.Check] = []
     if f.allowed is not None:
         checks.append(pa.Check.isin(list(f.allowed), error=f"{f.name} must be one of {list(f.allowed)[:8]}"
@@ -55,6 +62,8 @@ def _checks(f: FieldSpec) -> list[pa.Check]:
 
 
 def _non_negative_rows(keys: tuple[str, ...]) -> pa.Check:
+    import pandera.pandas as pa
+
     key_set = list(keys)
 
     def check(df: pd.DataFrame) -> pd.Series:
@@ -66,6 +75,8 @@ def _non_negative_rows(keys: tuple[str, ...]) -> pa.Check:
 @cache
 def schema_for(table: str) -> pa.DataFrameSchema:
     """The pandera schema of one staging table, built from its :class:`TableSpec`."""
+    import pandera.pandas as pa
+
     spec: TableSpec = TABLE_SPECS[table]
     columns = {
         f.name: pa.Column(PANDAS_DTYPES[f.dtype], checks=_checks(f), nullable=f.nullable, title=f.label_zh,
@@ -90,6 +101,8 @@ def _summarize(table: str, failures: pd.DataFrame) -> str:
 
 def validate_frame(table: str, df: pd.DataFrame) -> pd.DataFrame:
     """Validate ``df`` against the staging schema of ``table``; raise :class:`StagingSchemaError` on failure."""
+    from pandera.errors import SchemaError, SchemaErrors
+
     try:
         return schema_for(table).validate(df, lazy=True)
     except SchemaErrors as exc:

@@ -8,15 +8,19 @@ then staged again as a batch of their own, so one malformed report does not hold
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import io
 import json
 import logging
 import multiprocessing
+import multiprocessing.connection
 import multiprocessing.context
-import multiprocessing.pool
+import multiprocessing.process
 import os
 import pickle
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -112,87 +116,246 @@ def parse_time_limit() -> float | None:
     return value if value > 0 else None
 
 
-_CHILD_PARSER: Parser | None = None
-
-
-def _install_parser(parser: Parser) -> None:  # runs in the sandbox child (fork: no pickling of the parser)
-    global _CHILD_PARSER
-    _CHILD_PARSER = parser
-
-
-def _is_ready() -> bool:
-    return _CHILD_PARSER is not None
-
-
-def _parse_in_child(data: bytes, name: str | None) -> ParsedReport:
-    assert _CHILD_PARSER is not None
-    return _CHILD_PARSER(data, name)
-
-
-def _sandbox_context(parser: Parser) -> multiprocessing.context.BaseContext:
-    """forkserver for an importable parser (a clean child, safe when the caller runs threads, e.g. Prefect's task
-    runner); plain fork for anything else (closures in tests); spawn where neither exists."""
+def _sandbox_context(job: object) -> multiprocessing.context.BaseContext:
+    """forkserver when the job pickles (a clean child, safe when the caller runs threads, e.g. Prefect's task
+    runner; the server preloads the parser and staging modules once); plain fork for anything else (closures in
+    tests); spawn where neither exists."""
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         try:
-            pickle.dumps(parser)
+            pickle.dumps(job)
         except Exception:  # noqa: BLE001 - not importable by reference: fork instead
             pass
         else:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["xxgk.parsing.report"])
+            ctx.set_forkserver_preload(["xxgk.parsing.report", "xxgk.staging.stage", "pandera.pandas"])
             return ctx
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-class ParserSandbox:
-    """Runs the parser in a child process with a time limit per report, so one pathological input (an exponential
-    corner of the parser, a huge file) fails alone instead of stalling the batch. The child is started once per
-    batch and reused; it is killed and replaced after a timeout. Without a limit the parser runs in-process."""
+class _PipeLogHandler(logging.Handler):
+    """In the batch process: log records go to the parent, which hands them to its own logging configuration."""
 
-    def __init__(self, parser: Parser | None = None, time_limit: float | None = None) -> None:
-        self.parser = parser or _default_parser()
-        self.time_limit = time_limit
-        self._pool: multiprocessing.pool.Pool | None = None
+    def __init__(self, conn: multiprocessing.connection.Connection) -> None:
+        super().__init__()
+        self.conn = conn
 
-    def __enter__(self) -> ParserSandbox:
-        return self
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.conn.send(("log", record.name, record.levelno, record.getMessage()))
+        except Exception:  # noqa: BLE001 - logging never stops the batch
+            pass
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+
+def _stage_job(conn: multiprocessing.connection.Connection, store: ObjectStore, objects: list[RawObject],
+               parser_version: str, parser: Parser | None, failed: dict[str, str]) -> None:
+    """In the sandbox process: parse every report (announcing each, so the parent can time it), then validate and
+    write the batch; the parent receives only the small :class:`StageResult`."""
+    try:
+        parse = parser or _default_parser()
+        now = dt.datetime.now(dt.UTC)
+        outcomes = []
+        for i, raw in enumerate(objects):
+            if raw.sha256 in failed:
+                outcomes.append(ParseOutcome(raw, parser_version, now, None, failed[raw.sha256]))
+                continue
+            conn.send(("parse", i))
+            outcomes.append(parse_one(store, raw, parser_version, parse))
+        conn.send(("write", None))
+        result = stage_outcomes(store, outcomes, parser_version)
+    except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        try:
+            conn.send(("error", exc))
+        except Exception:  # noqa: BLE001 - an exception that does not pickle
+            conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+        return
+    conn.send(("done", result))
+
+
+def _sandbox_main(conn: multiprocessing.connection.Connection, log_level: int, first_job: tuple | None) -> None:
+    """The sandbox process: batch after batch until the parent closes the pipe (the parser's and the schemas' caches
+    stay warm from one batch to the next)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    root.addHandler(_PipeLogHandler(conn))
+    root.setLevel(log_level)
+    job = first_job
+    while True:
+        if job is None:
+            try:
+                job = conn.recv()
+            except (EOFError, OSError):
+                return
+            if job is None:
+                return
+        _stage_job(conn, *job)
+        job = None
+
+
+class _Sandbox:
+    """One sandbox process and its pipe (both ways)."""
+
+    def __init__(self, ctx: multiprocessing.context.BaseContext, first_job: tuple | None = None) -> None:
+        self.ctx = ctx
+        self.conn, child_conn = ctx.Pipe(duplex=True)
+        log_level = logging.getLogger("xxgk").getEffectiveLevel()
+        self.process = ctx.Process(target=_sandbox_main, args=(child_conn, log_level, first_job),
+                                   name="xxgk-parser-sandbox", daemon=True)
+        self.process.start()
+        child_conn.close()
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
-
-    def parse(self, data: bytes, name: str | None) -> ParsedReport:
-        if self.time_limit is None or multiprocessing.current_process().daemon:
-            return self.parser(data, name)  # daemonic processes (some Dask workers) cannot have children
-        if self._pool is None:
-            self._pool = _sandbox_context(self.parser).Pool(1, _install_parser, (self.parser,))
-            try:  # the child's start-up (imports) does not count against the first report's limit
-                self._pool.apply_async(_is_ready).get(max(SANDBOX_STARTUP_TIMEOUT, self.time_limit))
-            except multiprocessing.TimeoutError:
-                self.close()
-                raise TimeoutError("the parser process did not start") from None
-        pending_result = self._pool.apply_async(_parse_in_child, (data, name))
         try:
-            return pending_result.get(self.time_limit)
-        except multiprocessing.TimeoutError:
-            self.close()
-            raise TimeoutError(f"parsing took longer than {self.time_limit:g} s") from None
+            self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.conn.close()
+        self.process.join(2)
+        self.kill()
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
 
 
-def parse_one(store: ObjectStore, raw: RawObject, parser_version: str, parser: Parser | None = None,
-              sandbox: ParserSandbox | None = None) -> ParseOutcome:
-    """Parse one raw object. A missing object, a parser crash or a parse over the time limit becomes a ``failed``
-    outcome, never an exception."""
+_idle: list[_Sandbox] = []  # warm sandbox processes waiting for a batch
+_idle_lock = threading.Lock()
+
+
+def _take_sandbox(ctx: multiprocessing.context.BaseContext) -> _Sandbox:
+    with _idle_lock:
+        while _idle:
+            sandbox = _idle.pop()
+            if sandbox.ctx is ctx and sandbox.alive():
+                return sandbox
+            sandbox.kill()
+    return _Sandbox(ctx)
+
+
+def close_sandboxes() -> None:
+    """End the idle sandbox processes (after a parse stage: they hold a parser's and pandas' memory)."""
+    with _idle_lock:
+        idle = list(_idle)
+        _idle.clear()
+    for sandbox in idle:
+        sandbox.close()
+
+
+atexit.register(close_sandboxes)
+
+
+class _Restart(Exception):
+    """The report being parsed went over its time limit or took its process down."""
+
+    def __init__(self, index: int, reason: str) -> None:
+        super().__init__(reason)
+        self.index = index
+        self.reason = reason
+
+
+class ParserSandbox:
+    """Stages a batch in a child process with a time limit per report, so one pathological input (an exponential
+    corner of the parser, a huge file, a crash of a native reader) fails alone instead of stalling or killing the
+    batch. The child parses, builds the frames, validates and writes the batch itself, so the caller (a thread of
+    Prefect's task runner) spends no CPU on it and batches in parallel threads use as many cores. It announces
+    each report; one that goes over the limit or ends the process becomes a failed report, and the batch starts
+    again in a fresh process with that report marked failed (the reports before it are parsed again: a batch
+    costs seconds, a limit minutes). Without a limit, or in a daemonic process (some Dask workers cannot have
+    children), the batch is staged in-process."""
+
+    def __init__(self, parser: Parser | None = None, time_limit: float | None = None) -> None:
+        self.parser = parser
+        self.time_limit = time_limit
+
+    def stage(self, store: ObjectStore, objects: list[RawObject], parser_version: str) -> StageResult:
+        if self.time_limit is None or multiprocessing.current_process().daemon:
+            parser = self.parser or _default_parser()
+            outcomes = [parse_one(store, o, parser_version, parser) for o in objects]
+            return stage_outcomes(store, outcomes, parser_version)
+        failed: dict[str, str] = {}
+        while True:
+            try:
+                return self._run(store, objects, parser_version, failed)
+            except _Restart as restart:
+                raw = objects[restart.index]
+                logger.warning("parse failed for %s: %s", raw.sha256, restart.reason)
+                failed[raw.sha256] = restart.reason
+
+    def _run(self, store: ObjectStore, objects: list[RawObject], parser_version: str,
+             failed: dict[str, str]) -> StageResult:
+        job = (store, objects, parser_version, self.parser, failed)
+        ctx = _sandbox_context(job)
+        reusable = ctx.get_start_method() != "fork"  # a forked sandbox carries this batch's parser only
+        sandbox = _take_sandbox(ctx) if reusable else _Sandbox(ctx, first_job=job)
+        keep = False
+        try:
+            if reusable:
+                sandbox.conn.send(job)
+            result = self._watch(sandbox.process, sandbox.conn)
+            keep = reusable
+            return result
+        except _Restart:
+            raise
+        except Exception:
+            keep = reusable and sandbox.alive()  # an error the batch raised (storage): the process is fine
+            raise
+        finally:
+            if keep:
+                with _idle_lock:
+                    _idle.append(sandbox)
+            else:
+                sandbox.kill()
+
+    def _watch(self, process: multiprocessing.process.BaseProcess,
+               conn: multiprocessing.connection.Connection) -> StageResult:
+        """Follow the batch process: relay its logs, time each report, return its result or raise its error."""
+        assert self.time_limit is not None
+        current: int | None = None  # the report being parsed
+        deadline: float | None = time.monotonic() + max(SANDBOX_STARTUP_TIMEOUT, self.time_limit)
+        while True:
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not multiprocessing.connection.wait([conn, process.sentinel], wait):
+                process.kill()
+                if current is None:
+                    raise TimeoutError("the parser process did not start")
+                raise _Restart(current, f"TimeoutError: parsing took longer than {self.time_limit:g} s")
+            message = None
+            if conn.poll():  # what the process said comes first: it may have ended just after saying it
+                try:
+                    message = conn.recv()
+                except EOFError:
+                    pass
+            if message is None:
+                process.join(5)
+                if current is None:
+                    raise RuntimeError(f"the staging process ended unexpectedly (exit code {process.exitcode})")
+                raise _Restart(current, f"RuntimeError: the parser process ended (exit code {process.exitcode})")
+            kind = message[0]
+            if kind == "log":
+                logging.getLogger(message[1]).log(message[2], "%s", message[3])
+            elif kind == "parse":
+                current, deadline = message[1], time.monotonic() + self.time_limit
+            elif kind == "write":
+                current, deadline = None, None  # the store has its own timeouts and retries
+            elif kind == "done":
+                return message[1]
+            elif kind == "error":
+                raise message[1]
+
+
+def parse_one(store: ObjectStore, raw: RawObject, parser_version: str, parser: Parser | None = None) -> ParseOutcome:
+    """Parse one raw object in this process. A missing object or a parser crash becomes a ``failed`` outcome, never
+    an exception (a parse over the time limit is the :class:`ParserSandbox`'s to catch)."""
     now = dt.datetime.now(dt.UTC)
     try:
         data = store.get_bytes(raw_key(raw.sha256))
-        report = sandbox.parse(data, raw.name) if sandbox else (parser or _default_parser())(data, raw.name)
+        report = (parser or _default_parser())(data, raw.name)
         return ParseOutcome(raw, parser_version, now, report)
     except Exception as exc:  # noqa: BLE001 - one bad report must not stop the batch
         logger.warning("parse failed for %s: %s: %s", raw.sha256, type(exc).__name__, exc)
@@ -239,11 +402,11 @@ def stage_outcomes(store: ObjectStore, outcomes: list[ParseOutcome], parser_vers
 
 def stage_batch(store: ObjectStore, objects: list[RawObject], parser_version: str,
                 parser: Parser | None = None, *, time_limit: float | None | str = "env") -> StageResult:
-    """Parse a batch of raw objects and write it to staging (the unit of work of one Prefect task).
+    """Parse a batch of raw objects and write it to staging (the unit of work of one Prefect task), in a
+    :class:`ParserSandbox` process.
 
-    ``time_limit``: seconds per report (None: no limit; default: :func:`parse_time_limit`).
+    ``time_limit``: seconds per report (None: no limit, in-process; default: :func:`parse_time_limit`).
     """
     limit = parse_time_limit() if time_limit == "env" else time_limit
-    with ParserSandbox(parser, limit if isinstance(limit, int | float) else None) as sandbox:
-        outcomes = [parse_one(store, o, parser_version, sandbox=sandbox) for o in objects]
-    return stage_outcomes(store, outcomes, parser_version)
+    sandbox = ParserSandbox(parser, limit if isinstance(limit, int | float) else None)
+    return sandbox.stage(store, objects, parser_version)
