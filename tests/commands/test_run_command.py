@@ -41,3 +41,40 @@ def test_summary_names_counts_reasons_release_and_quality_report() -> None:
         "reasons": {"cells_incomplete": 1}, "release_id": "r1", "lake": "lake"}))
     assert "5 entries (5 new" in lines and "published:    4 of 5" in lines
     assert "cells_incomplete 1" in lines and "r1" in lines and "quality_report.html" in lines
+
+
+@pytest.mark.slow
+def test_the_early_ephemeral_api_serves_the_flow_and_stops(tmp_path: Path) -> None:
+    """Without a configured API, ``xxgk run`` starts Prefect's temporary server before importing Prefect; flows
+    talk to it, and it is gone afterwards (a fresh process: this one already imported Prefect)."""
+    import os
+    import subprocess
+    import sys
+
+    script = r"""
+import json, sys
+from xxgk.commands.run import _EphemeralApi
+api = _EphemeralApi.start_if_needed()
+assert api.process is not None and "prefect" not in sys.modules
+from prefect import flow
+from prefect.settings import PREFECT_API_URL
+
+@flow
+def hello() -> str:
+    return PREFECT_API_URL.value()
+
+with api.use():
+    used = hello()
+process = api.process
+api.stop()
+print(json.dumps({"url": api.url, "used": used, "stopped": process.poll() is not None}))
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               PREFECT_LOGGING_LEVEL="WARNING")
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    import json
+
+    answer = json.loads(out.stdout.strip().splitlines()[-1])
+    assert answer["used"] == answer["url"] and answer["stopped"]

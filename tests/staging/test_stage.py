@@ -123,3 +123,37 @@ def test_the_parse_time_limit_comes_from_the_environment(monkeypatch: pytest.Mon
     assert parse_time_limit() is None
     monkeypatch.setenv("XXGK_PARSE_TIMEOUT", "soon")
     assert parse_time_limit() == 120.0
+
+
+def _dies_on_marker(data: bytes, name: str | None) -> ParsedReport:
+    import os
+
+    from xxgk.parsing.report import parse_bytes
+
+    if b"DIE" in data:
+        os._exit(3)  # as a crash of a native reader would
+    return parse_bytes(data, name)
+
+
+def test_a_report_that_takes_its_process_down_fails_alone_and_the_sandbox_is_reused(local_lake: LocalStore) -> None:
+    from xxgk.staging import stage
+
+    objects = []
+    for text in ((SAMPLES / "003_909bdb628b56722c.txt").read_bytes(), b"DIE here", (SAMPLES / "000_c83f577ff4b57759.txt"
+                                                                                   ).read_bytes()):
+        digest = sha(text.decode())
+        local_lake.put_bytes(f"raw/{digest[:2]}/{digest}", text)
+        objects.append(RawObject(digest, name="r.txt"))
+    stage.close_sandboxes()
+    result = stage_batch(local_lake, objects, "1", parser=_dies_on_marker, time_limit=60.0)
+    assert result.n_staged == 3
+    reports = read_staging_table(local_lake, "reports").set_index("source_sha256")
+    assert [reports.loc[o.sha256, "parse_status"] for o in objects] == ["ok", "failed", "ok"]
+    issues = read_staging_table(local_lake, "parse_issues")
+    assert any("parser process ended (exit code 3)" in m for m in issues["message"])
+    assert len(stage._idle) == 1  # the replacement process waits, warm, for the next batch
+    warm = stage._idle[0].process.pid
+    stage_batch(local_lake, objects[:1], "2", parser=_dies_on_marker, time_limit=60.0)
+    assert [s.process.pid for s in stage._idle] == [warm]
+    stage.close_sandboxes()
+    assert stage._idle == []
