@@ -123,6 +123,18 @@ class S3Store:
     def __repr__(self) -> str:
         return f"S3Store({self.uri()!r}, endpoint={self.settings.endpoint_url!r})"
 
+    def __getstate__(self) -> dict[str, Any]:
+        """A store travels to another process (a parse sandbox, a Dask worker) as its settings; the process makes
+        its own client. A store with a client or sleep of its own (tests) does not travel."""
+        if self.client is not shared_client(self.settings) or self._sleep_kw:
+            raise TypeError("an S3Store with its own client or sleep function cannot be pickled")
+        return {"bucket": self.bucket, "prefix": self.prefix, "settings": self.settings, "retry": self.retry,
+                "multipart_threshold": self.multipart_threshold, "part_size": self.part_size,
+                "list_page_size": self.list_page_size}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state.pop("bucket"), state.pop("prefix"), **state)  # type: ignore[misc]
+
     # -- helpers -------------------------------------------------------------------------------------------------
 
     def _full(self, key: str) -> str:
