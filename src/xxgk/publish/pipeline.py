@@ -98,7 +98,7 @@ def library_gate(frame: pd.DataFrame, results: pd.DataFrame, run_id: str) -> Gat
 
 def apply_verdict(results: pd.DataFrame, verdict: GateVerdict) -> pd.DataFrame:
     """Set ``passed`` from the gate's verdict for the columns it evaluated; log any disagreement."""
-    out = results.copy()
+    out = results.copy(deep=False)  # copy-on-write: setting ``passed`` below leaves ``results`` as it was
     covered = out["gate_column"].isin(verdict.evaluated_columns)
     gate_failed = pd.Series(False, index=out.index, dtype=bool)
     if verdict.failed:  # few pairs fail: test the pair only where both its report and its column failed somewhere

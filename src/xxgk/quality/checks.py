@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from xxgk.quality.frames import PRESENT_STATUSES, pivot_statuses, pivot_values, report_frame, stack_cells
 from xxgk.quality.results import gate_column, results_frame
@@ -125,7 +126,7 @@ def prepare_inputs(table2: pd.DataFrame, table3: pd.DataFrame, table4: pd.DataFr
 # ---------------------------------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------------------------------
-_Block = dict[str, np.ndarray]
+_Block = dict[str, "np.ndarray | str"]
 
 
 Lazy = Callable[[np.ndarray], "pd.Series | np.ndarray"]
@@ -154,31 +155,66 @@ def _rows(rep: pd.DataFrame, mask: pd.Series, rule_id: str, check_name: str, *, 
     failing = np.zeros(len(m), dtype=bool)
     failing[np.flatnonzero(m)[~passed]] = True
 
-    def where_failing(x: object, ok: str) -> np.ndarray:
-        out = np.full(n, ok, dtype=object)
+    def for_failing(x: object) -> np.ndarray:
         if not failing.any():
-            return out
+            return np.empty(0, dtype=object)
         if callable(x):
-            out[~passed] = np.asarray(x(failing), dtype=object)
-        else:
-            out[~passed] = pick(x)[~passed]
-        return out
+            return np.asarray(x(failing), dtype=object)
+        return pick(x)[~passed]
 
     return {
-        "source_sha256": rep["source_sha256"].to_numpy(dtype=object)[m],
-        "agency_name": rep["agency_name"].to_numpy(dtype=object)[m],
-        "report_year": rep["report_year"].to_numpy(dtype=object, na_value=None)[m],
-        "rule_id": np.full(n, rule_id, dtype=object),
-        "severity": np.full(n, RULES[rule_id].severity, dtype=object),
-        "check_name": np.full(n, check_name, dtype=object),
-        "gate_column": np.full(n, gate_column(check_name), dtype=object),
-        "cells": where_failing(cells, ""),  # listed where a check fails (deterministic otherwise)
+        "_pos": np.flatnonzero(m),  # report positions: the report columns are taken once, in run_checks
+        "rule_id": rule_id,
+        "severity": RULES[rule_id].severity,
+        "check_name": check_name,
+        "gate_column": gate_column(check_name),
         "left_value": pick(left, float),
         "right_value": pick(right, float),
         "delta": d,
         "passed": passed,
-        "message": where_failing(message, "ok"),
+        "cells": for_failing(cells),  # for the failing rows only: "" where a check passes (deterministic)
+        "message": for_failing(message),  # for the failing rows only: "ok" where a check passes
     }
+
+
+def _strings(values: np.ndarray) -> pa.Array:
+    return pa.array(values, type=pa.string(), from_pandas=True)
+
+
+def _assemble(rep: pd.DataFrame, blocks: list[_Block]) -> pd.DataFrame:
+    """The result blocks as one frame of ``quality_results`` columns. Strings are built as Arrow arrays (per-block
+    constants and the pass texts through a dictionary; report columns by position), not one Python object per row.
+    """
+    sizes = np.array([len(b["_pos"]) for b in blocks])
+    block_of_row = pa.array(np.repeat(np.arange(len(blocks), dtype=np.int32), sizes))
+    pos = pa.array(np.concatenate([b["_pos"] for b in blocks]))
+    passed = np.concatenate([b["passed"] for b in blocks])
+
+    def constant(name: str) -> pd.arrays.ArrowStringArray:
+        dictionary = _strings(np.array([b[name] for b in blocks], dtype=object))
+        return pd.arrays.ArrowStringArray(pa.DictionaryArray.from_arrays(block_of_row, dictionary).cast(pa.string()))
+
+    def failing_text(name: str, ok: str) -> pd.arrays.ArrowStringArray:
+        texts = [b[name] for b in blocks]
+        codes = np.zeros(len(passed), dtype=np.int32)
+        codes[~passed] = np.arange(1, int((~passed).sum()) + 1, dtype=np.int32)
+        dictionary = _strings(np.concatenate([np.array([ok], dtype=object), *texts]))
+        return pd.arrays.ArrowStringArray(pa.DictionaryArray.from_arrays(pa.array(codes), dictionary).cast(pa.string()))
+
+    def report_column(name: str) -> pd.arrays.ArrowStringArray:
+        column = _strings(rep[name].to_numpy(dtype=object, na_value=None))
+        return pd.arrays.ArrowStringArray(column.take(pos))
+
+    return pd.DataFrame({
+        "source_sha256": report_column("source_sha256"),
+        "agency_name": report_column("agency_name"),
+        "report_year": pd.array(rep["report_year"].astype("Int64"))[np.asarray(pos)],
+        **{name: constant(name) for name in ("rule_id", "severity", "check_name", "gate_column")},
+        "cells": failing_text("cells", ""),
+        **{name: np.concatenate([b[name] for b in blocks]) for name in ("left_value", "right_value", "delta")},
+        "passed": passed,
+        "message": failing_text("message", "ok"),
+    })
 
 
 def _fmt(x: float) -> str:
@@ -195,9 +231,11 @@ def _previous_year(inputs: CheckInputs) -> pd.Series:
     rep = inputs.reports
     cur = rep[rep["is_current"] & rep["agency_key"].notna() & rep["report_year"].notna()]
     cur = cur.drop_duplicates(["agency_key", "report_year"], keep=False)
-    keyed = zip(cur["agency_key"], cur["report_year"], cur["source_sha256"], strict=True)
-    by_key = {(a, int(y)): s for a, y, s in keyed}
-    prev = [by_key.get((a, int(y) - 1)) for a, y in zip(cur["agency_key"], cur["report_year"], strict=True)]
+    agency = cur["agency_key"].to_numpy(dtype=object)
+    year = cur["report_year"].to_numpy(dtype="int64")
+    by_key = {(a, int(y)): s for a, y, s in zip(agency, year, cur["source_sha256"].to_numpy(dtype=object),
+                                                 strict=True)}
+    prev = [by_key.get((a, int(y) - 1)) for a, y in zip(agency, year, strict=True)]
     return pd.Series(prev, index=cur.index, dtype=object).reindex(rep.index)
 
 
@@ -419,9 +457,16 @@ def _report_texts(inputs: CheckInputs) -> pd.Series:
     sections = inputs.sections
     if sections is None or sections.empty:
         return pd.Series("", index=inputs.reports.index, dtype=object)
-    joined = sections.groupby("source_sha256", observed=True, sort=False)["text"].agg(lambda s: "\n".join(map(str, s)))
-    joined.index = pd.Index(np.asarray(joined.index, dtype=object))
-    return joined.reindex(inputs.reports["source_sha256"].to_numpy()).fillna("").set_axis(inputs.reports.index)
+    codes, shas = pd.factorize(sections["source_sha256"])
+    text = sections["text"].to_numpy(dtype=object)
+    order = np.argsort(codes, kind="stable")  # each report's sections in their staging order
+    groups = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1) if len(order) else []
+    joined = pd.Series(["\n".join(str(t) for t in text[g]) for g in groups],
+                       index=pd.Index(np.asarray(shas, dtype=object)[codes[[g[0] for g in groups]]]
+                                      if groups else [], dtype=object), dtype=object)
+    joined = joined[joined.index.notna()]
+    out = joined.reindex(inputs.reports["source_sha256"].to_numpy(dtype=object)).fillna("")
+    return pd.Series(out.to_numpy(dtype=object), index=inputs.reports.index, dtype=object)
 
 
 def check_text_vs_table(inputs: CheckInputs, thresholds: CheckThresholds) -> list[_Block | None]:
@@ -514,7 +559,8 @@ def run_checks(inputs: CheckInputs, *, run_id: str, thresholds: CheckThresholds 
     ]
     blocks = [p for p in parts if p is not None]
     if blocks:
-        rows = pd.DataFrame({col: np.concatenate([b[col] for b in blocks]) for col in blocks[0]})
+        rows = _assemble(inputs.reports, blocks)
+        del blocks, parts
         results = results_frame(rows, run_id)
     else:
         results = results_frame([], run_id)

@@ -13,6 +13,7 @@ import pandas as pd
 from xxgk.schema.keys import all_cell_ids, cell_id
 
 PRESENT_STATUSES = ("reported", "derived")
+ABSENT = "absent"
 REPORT_COLUMNS = ("source_sha256", "agency_name", "report_year", "format_version")
 
 
@@ -61,13 +62,21 @@ def _grid(cells: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index, pd.Ind
     return row_codes, col_codes, index, columns
 
 
+def _first_of_each(flat: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Grid positions and the index of the first row holding each (rows repeat a position only in odd input)."""
+    if len(flat) and np.bincount(flat, minlength=size).max() > 1:
+        positions, first = np.unique(flat, return_index=True)
+        return positions, first
+    return flat, np.arange(len(flat))
+
+
 def _scatter(cells: pd.DataFrame, keep: np.ndarray, values: np.ndarray, fill: object, dtype: object
              ) -> pd.DataFrame:
     """One row per report, one column per canonical cell: the first kept value of each (report, cell)."""
     row_codes, col_codes, index, columns = _grid(cells)
     keep = keep & (col_codes >= 0)
     flat = row_codes[keep].astype(np.int64) * len(columns) + col_codes[keep]
-    positions, first = np.unique(flat, return_index=True)
+    positions, first = _first_of_each(flat, len(index) * len(columns))
     grid = np.full(len(index) * len(columns), fill, dtype=dtype)
     grid[positions] = values[keep][first]
     return pd.DataFrame(grid.reshape(len(index), len(columns)), index=index, columns=columns)
@@ -83,11 +92,17 @@ def pivot_values(cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def pivot_statuses(cells: pd.DataFrame) -> pd.DataFrame:
-    """Like :func:`pivot_values` but holding each cell's status (``absent`` where no row exists)."""
-    status = np.asarray(cells["status"], dtype=object)
-    wide = _scatter(cells, pd.notna(status), status, "absent", object)
-    wide.columns.name = None
-    return wide
+    """Like :func:`pivot_values` but holding each cell's status (``absent`` where no row exists), as categorical
+    columns (one byte per cell)."""
+    codes, statuses = pd.factorize(cells["status"])
+    categories = pd.Index([*dict.fromkeys([*map(str, statuses), ABSENT])])
+    absent = int(categories.get_loc(ABSENT))
+    codes = np.where(codes < 0, absent, codes).astype(np.int8)
+    wide = _scatter(cells, np.ones(len(cells), dtype=bool), codes, absent, np.int8)
+    out = pd.DataFrame({c: pd.Categorical.from_codes(wide[c].to_numpy(), categories) for c in wide.columns},
+                       index=wide.index)
+    out.columns.name = None
+    return out
 
 
 def report_frame(reports: pd.DataFrame | None, cells: pd.DataFrame) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from xxgk.schema.identities import ERROR, RULES
@@ -93,7 +94,8 @@ def results_frame(rows: pd.DataFrame | Iterable[Mapping[str, Any]], run_id: str)
     """Rows → a DataFrame with exactly :data:`QUALITY_RESULTS_COLUMNS`, in order, with stable dtypes."""
     cols = [c for c in QUALITY_RESULTS_COLUMNS if c != "run_id"]
     df = rows[cols].copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows), columns=cols)
-    df.insert(0, "run_id", run_id)
+    df.insert(0, "run_id", pd.Series(pd.Categorical.from_codes(np.zeros(len(df), dtype=np.int8), [run_id]),
+                                     index=df.index).astype("string"))
     df["report_year"] = df["report_year"].astype("Int64")
     for col in ("left_value", "right_value", "delta"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
