@@ -24,6 +24,10 @@ _BLOCK_TAGS = tuple(
     "table caption form hr td th".split()
 )
 _SKIP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "svg")
+_CELL_FORMATTING_TAGS = tuple(
+    "p span o:p font b i u s strong em a br div sup sub small big strike ins del label nobr center h1 h2 h3 h4 h5 "
+    "h6 ul ol li img".split()
+)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 
 
@@ -45,6 +49,9 @@ def read_html(text: str, *, encoding: str | None = None, utf8: bytes | None = No
     leaf_tables = [table for table in root.iter("table") if table.find(".//table") is None]
     stand_ins: list[tuple[etree._Element, str]] = []
     for table_index, table in enumerate(leaf_tables, start=1):
+        # Formatting inside cells (Word wraps every cell in <p><span>…<o:p>) goes in one C-level pass: a cell's
+        # text is the same, and most cells become a single text node.
+        etree.strip_tags(table, *_CELL_FORMATTING_TAGS)
         table_rows = _table_rows(table, table_index)
         rows.extend(table_rows)
         rows_text = "\n".join(" | ".join(c.text for c in row.cells if not c.is_span) for row in table_rows)
