@@ -1,6 +1,8 @@
 """The raw-zone manifest: one Parquet file per ingest run under ``raw/_manifest/``, one row per ingested entry.
 
-Rows are never rewritten. The history of a source (a path, URL or ``s3://`` URI) is the sequence of its rows;
+Rows are never rewritten (so a manifest file once read is kept in memory, :data:`_TABLES`, and not read again by
+the same process while its size and date stay the same: the annual run reads the manifest in ingest and again when
+it lists what to parse). The history of a source (a path, URL or ``s3://`` URI) is the sequence of its rows;
 its current version is its newest non-failed row. Readers:
 
 * :func:`read_manifest` — every row of every run, as a pandas DataFrame, oldest first;
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -111,14 +115,33 @@ def write_manifest(store: ObjectStore, run_id: str, rows: list[ManifestRow]) -> 
     return key
 
 
+_TABLES: OrderedDict[str, pa.Table] = OrderedDict()  # location of a manifest file → its rows
+_TABLES_MAX = 256
+_TABLES_LOCK = threading.Lock()
+
+
+def _manifest_table(store: ObjectStore, key: str) -> pa.Table:
+    head = getattr(store, "head", None)
+    if head is None:
+        return conform(pq.read_table(io.BytesIO(store.get_bytes(key))))
+    info = head(key)  # a file written again under the same key (a partial manifest completed) is read again
+    where = f"{store.uri(key)}|{info.size}|{info.etag}|{info.last_modified}"
+    with _TABLES_LOCK:
+        table = _TABLES.get(where)
+        if table is not None:
+            _TABLES.move_to_end(where)
+            return table
+    table = conform(pq.read_table(io.BytesIO(store.get_bytes(key))))
+    with _TABLES_LOCK:
+        _TABLES[where] = table
+        while len(_TABLES) > _TABLES_MAX:
+            _TABLES.popitem(last=False)
+    return table
+
+
 def read_manifest(store: ObjectStore) -> pd.DataFrame:
     """Every manifest row of every run, oldest first (by ``fetched_at``, then run)."""
-    tables = []
-    for key in store.list_keys(MANIFEST_PREFIX):
-        if not key.endswith(".parquet"):
-            continue
-        table = pq.read_table(io.BytesIO(store.get_bytes(key)))
-        tables.append(conform(table))
+    tables = [_manifest_table(store, key) for key in store.list_keys(MANIFEST_PREFIX) if key.endswith(".parquet")]
     table = pa.concat_tables(tables, promote_options="default") if tables else MANIFEST_SCHEMA.empty_table()
     df = table.to_pandas(types_mapper=_pandas_type)
     return df.sort_values(["fetched_at", "run_id"], kind="stable").reset_index(drop=True)
