@@ -106,6 +106,10 @@ def cell_text(element: etree._Element) -> str:
         return ""
     if text.isprintable() and "  " not in text:  # no line breaks, tabs, NBSP or runs of spaces: nothing to fold
         return text.strip()
+    return _fold_spaces(text)
+
+
+def _fold_spaces(text: str) -> str:
     return _SPACES.sub(" ", text.replace("\n", " ")).strip()
 
 
@@ -135,8 +139,17 @@ def _table_rows(table: etree._Element, table_index: int) -> list[Row]:
             while col in row:
                 col += 1
             loc = f"{row_prefix}{c}]"
-            if td.get("rowspan") is None and td.get("colspan") is None:  # the common case: one plain cell
-                row[col] = new_tuple(Cell, (cell_text(td), loc, False))
+            if len(td):
+                text = cell_text(td)
+            else:  # the common case once formatting is stripped: one text node, usually clean
+                text = td.text or ""
+                if text and not (text.isprintable() and "  " not in text):
+                    text = _fold_spaces(text)
+                else:
+                    text = text.strip()
+            attrib = td.attrib
+            if not attrib or ("rowspan" not in attrib and "colspan" not in attrib):  # one plain cell
+                row[col] = new_tuple(Cell, (text, loc, False))
                 col += 1
                 n_cells += 1
                 continue
@@ -149,7 +162,7 @@ def _table_rows(table: etree._Element, table_index: int) -> list[Row]:
                 target = grid[r + dr]
                 for dc in range(colspan):
                     target[col + dc] = placeholder
-            row[col] = new_tuple(Cell, (cell_text(td), loc, False))
+            row[col] = new_tuple(Cell, (text, loc, False))
             col += colspan
     rows = []
     for r, row in enumerate(grid):
