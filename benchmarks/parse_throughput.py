@@ -32,10 +32,12 @@ from xxgk.parsing.report import parse_bytes
 files = sorted(p for p in Path(sys.argv[1]).iterdir() if p.suffix in (".txt", ".html"))
 out = {}
 for p in files:
+    started = time.process_time()
     r = parse_bytes(p.read_bytes(), name=p.name)
     d = r.to_json_dict()
     out[p.name] = {"t2": d["table2"], "t3": d["table3"], "t4": d["table4"], "derived": d["derived"],
-                   "errors": sorted({i["rule"] for i in d["issues"] if i["severity"] == "error"})}
+                   "errors": sorted({i["rule"] for i in d["issues"] if i["severity"] == "error"}),
+                   "cpu_ms": (time.process_time() - started) * 1000}
 json.dump(out, open(sys.argv[2], "w"), ensure_ascii=False)
 """
 
@@ -78,6 +80,11 @@ def main() -> int:
         wrong += bad
         wrong_reports += bool(bad) or bool(got["errors"])
     accuracy = 1 - wrong / cells if cells else float("nan")
+    by_serialization: dict[str, list[float]] = {}
+    for t in truth:
+        by_serialization.setdefault(t["serialization"], []).append(parsed[t["file"]]["cpu_ms"])
+    per_kind = ", ".join(f"{kind} {sum(ms) / len(ms):.2f}" for kind, ms in
+                         sorted(by_serialization.items(), key=lambda kv: -sum(kv[1]) / len(kv[1])))
     lines = [
         f"## parse throughput ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
         "",
@@ -87,6 +94,7 @@ def main() -> int:
         f"* {n} generated text/HTML reports parsed in {elapsed:.2f} s wall, start-up included:"
         f" **{rate:.0f} reports/s** (target ≥ {TARGET_REPORTS_PER_SECOND}); the process used {cpu:.2f} s of CPU,"
         f" i.e. {n / cpu:.0f} reports per CPU-second; load average before the run {load_before:.2f}",
+        f"* CPU ms per report by serialization: {per_kind}",
         f"* defect-free reports: {len(clean)}; cell accuracy {accuracy:.4%};"
         f" reports with any wrong cell or a false error: {wrong_reports}",
         "",
