@@ -1,7 +1,8 @@
 {#- One row per staged report version of an agency-year (history kept), with is_current marking the version the
     marts use: the newest publication wins (then the latest parse, then the hash, so the choice is deterministic).
     Only the latest parse of each raw object counts; reports without agency or year, and unreadable ones, are left
-    out (they stay visible in stg_xxgk__reports). -#}
+    out (they stay visible in stg_xxgk__reports). Reports listed in the Parquet file $XXGK_EXCLUDED_URI (the
+    publication gate's quarantine, see xxgk.publish.rebuild) are left out too, and so is everything built on them. -#}
 with reports as (
     select * from {{ ref('stg_xxgk__reports') }}
 ),
@@ -46,6 +47,7 @@ eligible as (
     where latest_parse.report_year is not null
         and agencies.agency_id is not null
         and latest_parse.parse_status <> 'failed'
+        {{ xxgk_not_excluded('latest_parse.source_sha256', env_var('XXGK_EXCLUDED_URI', '')) }}
 ),
 
 ranked as (

@@ -23,6 +23,7 @@ resolved as (
         is_resolved
     from agencies
     where agency_id is not null
+        {{ xxgk_not_excluded('source_sha256', env_var('XXGK_EXCLUDED_URI', '')) }}
 ),
 
 history as (

@@ -1,6 +1,7 @@
 {#- Roll-ups by province, prefecture city and county. 汇总 (consolidated) reports already include their
     subordinate agencies, so they are left out of the sums and only counted in n_consolidated_reports_excluded. -#}
 {%- set keys = xxgk_keys() %}
+{%- set amounts = keys['cells'] | rejectattr('unit', 'equalto', 'count') | map(attribute='wide_column') | list %}
 {%- set levels = [('province', 'province_code', 'province_name'), ('city', 'city_code', 'city_name'),
                   ('county', 'county_code', 'county_name')] %}
 with agency_years as (
@@ -10,7 +11,7 @@ with agency_years as (
 
 {%- for level, code_col, name_col in levels %}
 
-{{ level }}_sums as (
+{{ level }}_counts as (
     select
         '{{ level }}' as region_level,
         {{ code_col }} as region_code,
@@ -20,13 +21,51 @@ with agency_years as (
         report_year,
         count(*) filter (where report_scope <> 'consolidated') as n_reports,
         count(*) filter (where report_scope = 'consolidated') as n_consolidated_reports_excluded,
-        count(*) filter (where report_scope <> 'consolidated' and has_table3) as n_reports_with_table3,
-        {%- for col in keys['wide_columns'] %}
-        sum({{ col }}) filter (where report_scope <> 'consolidated') as {{ col }}{{ "," if not loop.last }}
-        {%- endfor %}
+        count(*) filter (where report_scope <> 'consolidated' and has_table3) as n_reports_with_table3
     from agency_years
     where {{ code_col }} is not null
     group by {{ code_col }}, report_year
+),
+
+{#- Plain sums over the rows that count (200 `sum(…) filter (where …)` aggregates cost a filter per column and
+    row); a region-year with only consolidated reports gets null sums, as the filtered sums did. Counts are
+    integers and sum exactly in any order; amounts (万元) are summed as decimals, so the total is the correctly
+    rounded sum of the published amounts whatever the row order of agency_year (a float sum changed in its last
+    bits with the order). #}
+{{ level }}_cell_sums as (
+    select
+        {{ code_col }} as region_code,
+        report_year,
+        {%- for col in keys['wide_columns'] %}
+        {%- if col in amounts %}
+        {{ exact_sum(col) }} as {{ col }}{{ "," if not loop.last }}
+        {%- else %}
+        sum({{ col }}) as {{ col }}{{ "," if not loop.last }}
+        {%- endif %}
+        {%- endfor %}
+    from agency_years
+    where {{ code_col }} is not null and report_scope <> 'consolidated'
+    group by {{ code_col }}, report_year
+),
+
+{{ level }}_sums as (
+    select
+        {{ level }}_counts.region_level,
+        {{ level }}_counts.region_code,
+        {{ level }}_counts.region_name,
+        {{ level }}_counts.province_code,
+        {{ level }}_counts.province_name,
+        {{ level }}_counts.report_year,
+        {{ level }}_counts.n_reports,
+        {{ level }}_counts.n_consolidated_reports_excluded,
+        {{ level }}_counts.n_reports_with_table3,
+        {%- for col in keys['wide_columns'] %}
+        {{ level }}_cell_sums.{{ col }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ level }}_counts
+    left join {{ level }}_cell_sums
+        on {{ level }}_counts.region_code = {{ level }}_cell_sums.region_code
+        and {{ level }}_counts.report_year = {{ level }}_cell_sums.report_year
 ),
 {%- endfor %}
 

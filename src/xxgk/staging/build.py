@@ -5,16 +5,24 @@ same batches as tasks). :func:`run_dbt` runs ``dbt`` in a subprocess (the librar
 paths taken from the lake: staging on a local folder is read directly, staging on S3 through an fsspec filesystem
 (dbt-duckdb profile ``filesystems``; DuckDB's httpfs is not available). dbt writes into a temporary DuckDB file that
 replaces the warehouse only when the build succeeds, so readers never open a half-built warehouse.
+
+Start-up is kept short: the child parses once and runs every command on that manifest; dbt's partial parsing state
+(``partial_parse.msgpack``) is kept in the target folder and in a per-project cache (:func:`parse_cache_dir`), so
+a new lake does not parse the project from scratch (dbt checks every file, variable and version itself and parses
+what changed); only the last command writes ``manifest.json``, and ``docs generate`` after a build reuses the
+build's compiled nodes instead of compiling them again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,42 +139,122 @@ class DbtResult:
 _DBT_CHILD = """
 import json, sys
 from dbt.cli.main import dbtRunner
-commands, common = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-parsed = dbtRunner().invoke(["parse", *common])
+invocations = json.loads(sys.argv[1])
+parsed = dbtRunner().invoke(invocations[0])
 if not parsed.success:
     sys.exit(2)
 runner = dbtRunner(manifest=parsed.result)
-for command in commands:
-    if not runner.invoke([*command, *common]).success:
+for args in invocations[1:]:
+    if not runner.invoke(args).success:
         sys.exit(1)
 """
 
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+# Commands that compile every selected node into the shared manifest (a following `docs generate` needs no compile).
+_COMPILING = {"build", "run", "compile", "test", "seed", "snapshot"}
+
+
+def dbt_invocations(commands: Sequence[Sequence[str]], common: Sequence[str]) -> list[list[str]]:
+    """The child's dbt invocations: ``parse`` first, then each command, all with the ``common`` flags.
+
+    Only the last command writes the JSON artifacts (``manifest.json``, ``run_results.json``); ``docs generate``
+    after a compiling command reuses its compiled nodes (``--no-compile``), and then the command before it writes
+    the manifest (``docs generate --no-compile`` writes only the catalog).
+    """
+    commands = [list(c) for c in commands]
+    out = [["parse", "--no-write-json", *common]]
+    for i, command in enumerate(commands):
+        args = list(command)
+        nxt = commands[i + 1] if i + 1 < len(commands) else None
+        docs_next = nxt is not None and nxt[:2] == ["docs", "generate"] and args[0] in _COMPILING
+        if nxt is not None and not docs_next:
+            args.append("--no-write-json")
+        if args[:2] == ["docs", "generate"] and i > 0 and commands[i - 1][0] in _COMPILING:
+            args.append("--no-compile")
+        out.append([*args, *common])
+    return out
+
+
+def parse_cache_dir(project_dir: Path) -> Path:
+    """Where dbt's partial-parsing state of ``project_dir`` is kept between lakes: ``$XXGK_DBT_PARSE_CACHE``, else
+    ``~/.cache/xxgk/dbt-parse/<hash of the project path>``."""
+    env = os.environ.get("XXGK_DBT_PARSE_CACHE")
+    if env:
+        return Path(env)
+    key = hashlib.sha256(str(project_dir.resolve()).encode()).hexdigest()[:16]
+    return Path.home() / ".cache" / "xxgk" / "dbt-parse" / key
+
+
+def _seed_partial_parse(target_dir: Path, sources: Sequence[Path]) -> None:
+    """Give a target folder without parsing state the first one found in ``sources`` (dbt validates it)."""
+    dest = target_dir / PARTIAL_PARSE_FILE
+    if dest.exists():
+        return
+    for src in sources:
+        if (src / PARTIAL_PARSE_FILE).is_file():
+            target_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                shutil.copyfile(src / PARTIAL_PARSE_FILE, dest)
+            except OSError as exc:  # a cache is never worth a failed build
+                logger.debug("could not seed dbt's parse state from %s: %s", src, exc)
+            return
+
+
+def _save_partial_parse(target_dir: Path, cache_dir: Path) -> None:
+    """Copy the target folder's parsing state to the cache when it changed (atomically: builds run in parallel)."""
+    src = target_dir / PARTIAL_PARSE_FILE
+    dest = cache_dir / PARTIAL_PARSE_FILE
+    try:
+        if not src.is_file():
+            return
+        if dest.is_file() and dest.stat().st_size == src.stat().st_size and dest.read_bytes() == src.read_bytes():
+            return
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".partial_parse-")
+        os.close(fd)
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dest)
+    except OSError as exc:
+        logger.debug("could not cache dbt's parse state in %s: %s", cache_dir, exc)
+
 
 def run_dbt(paths: DbtPaths, commands: Sequence[Sequence[str]] = (("build",),), *, atomic: bool = True,
-            timeout: float | None = 1800) -> DbtResult:
+            timeout: float | None = 1800, target_dir: Path | None = None,
+            env: dict[str, str] | None = None) -> DbtResult:
     """Run dbt ``commands`` (e.g. ``[("build",), ("docs", "generate")]``) for the lake in one child process.
 
     With ``atomic``, dbt writes a fresh DuckDB file (same name, in ``.building/``) that replaces the warehouse only
     when every command succeeded; without it (``dbt test``, ``docs generate`` alone), dbt works on the warehouse.
+    ``target_dir`` is dbt's target folder (default ``dbt_target/`` next to the warehouse; dbt's log goes to
+    ``dbt_logs/`` beside it); ``env`` adds variables for the models (e.g. ``XXGK_EXCLUDED_URI``).
     """
     paths.work_dir.mkdir(parents=True, exist_ok=True)
     building = paths.work_dir / ".building" / paths.warehouse_path.name if atomic else paths.warehouse_path
     if atomic:
         shutil.rmtree(building.parent, ignore_errors=True)
         building.parent.mkdir(parents=True)
-    env = {**os.environ, **paths.env, "XXGK_STAGING_URI": paths.staging_uri,
-           "XXGK_WAREHOUSE_PATH": str(building), "XXGK_DBT_TARGET": paths.target,
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    target = target_dir or paths.work_dir / "dbt_target"
+    cache = parse_cache_dir(paths.project_dir)
+    _seed_partial_parse(target, [cache])
+    # dbt runs in the warehouse's folder with the file name as the profile's path: dbt's saved parse is keyed on
+    # the connection settings, so an absolute path would make every lake (and every rebuild) parse from scratch.
+    child_env = {**os.environ, **paths.env, "XXGK_STAGING_URI": paths.staging_uri,
+                 "XXGK_WAREHOUSE_PATH": building.name, "XXGK_DBT_TARGET": paths.target,
+                 "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **(env or {})}
     common = ["--project-dir", str(paths.project_dir), "--profiles-dir", str(paths.project_dir),
-              "--target-path", str(paths.work_dir / "dbt_target"), "--log-path", str(paths.work_dir / "dbt_logs")]
-    cmd = [sys.executable, "-c", _DBT_CHILD, json.dumps([list(c) for c in commands]), json.dumps(common)]
+              "--target-path", str(target), "--log-path", str(target.parent / "dbt_logs"),
+              "--log-level-file", os.environ.get("XXGK_DBT_LOG_LEVEL", "info"), "--no-version-check"]
+    cmd = [sys.executable, "-c", _DBT_CHILD, json.dumps(dbt_invocations(commands, common))]
     label = "; ".join(" ".join(c) for c in commands)
     logger.info("running dbt %s (staging %s, warehouse %s)", label, paths.staging_uri, paths.warehouse_path)
     try:
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+        proc = subprocess.run(cmd, env=child_env, cwd=building.parent, capture_output=True, text=True,
+                              timeout=timeout, check=False)
         code, output = proc.returncode, proc.stdout + proc.stderr
     except subprocess.TimeoutExpired as exc:
         code, output = 124, f"dbt timed out after {timeout}s\n{exc.stdout or ''}"
+    if code == 0:
+        _save_partial_parse(target, cache)
     if atomic and code == 0 and building.exists():
         shutil.move(str(building), str(paths.warehouse_path))
         shutil.rmtree(building.parent, ignore_errors=True)
