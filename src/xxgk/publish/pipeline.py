@@ -21,6 +21,7 @@ import re
 import tempfile
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -190,6 +191,7 @@ DETAIL_COLUMNS = ("source_sha256", "parser_version", "cell_id", "row_key", "col_
                   "raw_label", "loc")
 COMPACT_COLUMNS = ("source_sha256", "parser_version", "cell_id", "row_key", "col_key", "status", "section_id")
 VERSION_SEPARATOR = "\x1f"
+READ_THREADS = 4
 
 
 def _staging_keys(store: ObjectStore, table: str) -> list[str]:
@@ -213,11 +215,25 @@ def _version_keys(table: pa.Table) -> pa.Array:
                                        table["parser_version"].cast(pa.string()), VERSION_SEPARATOR)
 
 
-def _latest_only(table: pa.Table, keep: pa.Array | None) -> pa.Table:
-    """The rows of the latest parse of each raw object (``keep``: ``sha<US>parser_version`` keys)."""
+@dataclass(frozen=True)
+class LatestVersions:
+    """The latest parse of each raw object: ``keys`` (``sha<US>parser_version``); when every latest parse has the
+    same parser version (the usual lake), that ``version`` and the ``shas``, which test the same rows faster."""
+
+    keys: pa.Array
+    version: str | None
+    shas: pa.Array
+
+
+def _latest_only(table: pa.Table, keep: LatestVersions | None) -> pa.Table:
+    """The rows of the latest parse of each raw object."""
     if keep is None or "parser_version" not in table.column_names or table.num_rows == 0:
         return table
-    return table.filter(pc.is_in(_version_keys(table), value_set=keep))
+    if keep.version is None:
+        return table.filter(pc.is_in(_version_keys(table), value_set=keep.keys))
+    mask = pc.and_(pc.equal(table["parser_version"].cast(pa.string()), keep.version),
+                   pc.is_in(table["source_sha256"], value_set=keep.shas))
+    return table.filter(mask)
 
 
 def _compact(table: pa.Table) -> pa.Table:
@@ -247,27 +263,32 @@ def load_staging(store: ObjectStore, tables: tuple[str, ...] = STAGING_TABLES,
     """
     columns = CHECK_COLUMNS if columns is None else columns
     out: dict[str, pd.DataFrame] = {}
-    reports = ([_read_staging_file(store, k, columns.get("reports")) for k in _staging_keys(store, "reports")]
-               if "reports" in tables else [])
-    keep = latest_versions(_to_pandas(reports))
-    for table in tables:
-        if table == "reports":
-            out[table] = _to_pandas([_latest_only(f, keep) for f in reports])
-        else:
-            out[table] = _to_pandas([_compact(_latest_only(_read_staging_file(store, k, columns.get(table)), keep))
-                                     for k in _staging_keys(store, table)])
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:  # Parquet decoding and S3 reads release the GIL
+        reports = (list(pool.map(lambda k: _read_staging_file(store, k, columns.get("reports")),
+                                 _staging_keys(store, "reports"))) if "reports" in tables else [])
+        keep = latest_versions(_to_pandas(reports))
+        for table in tables:
+            if table == "reports":
+                out[table] = _to_pandas([_latest_only(f, keep) for f in reports])
+                continue
+            wanted = columns.get(table)
+            out[table] = _to_pandas(list(pool.map(
+                lambda k, w=wanted: _compact(_latest_only(_read_staging_file(store, k, w), keep)),
+                _staging_keys(store, table))))
         logger.info("staging %s: %d rows, %.1f MB", table, len(out[table]),
                     out[table].memory_usage(deep=False).sum() / 1e6)
     return out
 
 
-def latest_versions(reports: pd.DataFrame) -> pa.Array | None:
-    """``sha<US>parser_version`` of the latest parse of each raw object (None: no parse times to choose by)."""
+def latest_versions(reports: pd.DataFrame) -> LatestVersions | None:
+    """The latest parse of each raw object (None: no parse times to choose by)."""
     if reports.empty or "parsed_at" not in reports.columns:
         return None
     latest = reports.sort_values(["parsed_at", "parser_version"]).drop_duplicates("source_sha256", keep="last")
-    return pa.array((latest["source_sha256"].astype(str) + VERSION_SEPARATOR
-                     + latest["parser_version"].astype(str)).tolist(), type=pa.string())
+    shas, versions = latest["source_sha256"].astype(str), latest["parser_version"].astype(str)
+    keys = pa.array((shas + VERSION_SEPARATOR + versions).tolist(), type=pa.string())
+    single = versions.iloc[0] if versions.nunique() == 1 else None
+    return LatestVersions(keys, single, pa.array(shas.tolist(), type=pa.string()))
 
 
 def load_cell_details(store: ObjectStore, shas: set[str], reports: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -277,12 +298,13 @@ def load_cell_details(store: ObjectStore, shas: set[str], reports: pd.DataFrame 
     keep = latest_versions(reports) if reports is not None else None
     wanted = pa.array(sorted(shas), type=pa.string())
     frames: dict[str, pd.DataFrame] = {}
-    for table in CELL_TABLES:
-        parts = []
-        for key in _staging_keys(store, table):
-            t = _read_staging_file(store, key, DETAIL_COLUMNS)
-            parts.append(_latest_only(t.filter(pc.is_in(t["source_sha256"], value_set=wanted)), keep))
-        frames[table] = _to_pandas(parts)
+    def read(key: str) -> pa.Table:
+        t = _read_staging_file(store, key, DETAIL_COLUMNS)
+        return _latest_only(t.filter(pc.is_in(t["source_sha256"], value_set=wanted)), keep)
+
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+        for table in CELL_TABLES:
+            frames[table] = _to_pandas(list(pool.map(read, _staging_keys(store, table))))
     return stack_cells(*(frames[t] for t in CELL_TABLES))
 
 

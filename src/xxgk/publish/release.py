@@ -15,17 +15,22 @@ A crash before step 4 leaves the previous release current and untouched. ``hook`
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
+import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from xxgk.storage.base import ObjectStore
+from xxgk.storage.base import ObjectStore, StorageError
+from xxgk.storage.local import LocalStore
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +142,60 @@ def remove_incomplete(store: ObjectStore, keep: str | None = None) -> list[str]:
     return removed
 
 
+CHUNK = 8 << 20
+
+
+def _file_digest(path: Path) -> tuple[int, str]:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            h.update(chunk)
+    return path.stat().st_size, h.hexdigest()
+
+
+def put_file(store: ObjectStore, key: str, path: Path, *, content_type: str | None = None) -> tuple[int, str]:
+    """Write the local file ``path`` under ``key`` atomically; returns its size and SHA-256.
+
+    A store with ``put_file`` streams it; a local lake gets an atomic copy (temporary file in the lake's own
+    temporary folder, then a rename), so a national release (a 1 GB CSV) is never held in memory; any other store
+    gets the bytes.
+    """
+    size, digest = _file_digest(path)
+    streaming = getattr(store, "put_file", None)
+    if streaming is not None:
+        streaming(key, path, content_type=content_type)
+    elif isinstance(store, LocalStore):
+        try:
+            _copy_into_local_store(store, key, path)
+        except OSError as exc:
+            raise StorageError(f"cannot write {key} under {store.uri()}: {exc}") from exc
+    else:
+        store.put_bytes(key, path.read_bytes(), content_type=content_type)
+    return size, digest
+
+
+def _copy_into_local_store(store: LocalStore, key: str, path: Path) -> None:
+    # the same steps as LocalStore.put_bytes (temporary file under <root>/.tmp, fsync, mode, rename), from a file
+    from xxgk.storage.local import _FILE_MODE, _TMP_DIR
+
+    target = Path(store.uri(key))
+    tmp_dir = Path(store.uri()) / _TMP_DIR
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="put-")
+    try:
+        with os.fdopen(fd, "wb") as out, open(path, "rb") as src:
+            shutil.copyfileobj(src, out, CHUNK)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp_name, _FILE_MODE)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp_name, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+
+
 def _noop(step: str) -> None:
     return None
 
@@ -168,11 +227,13 @@ def write_release(
         if rel == MANIFEST_NAME or rel.startswith("/"):
             raise ReleaseError(f"invalid file name in a release: {rel!r}")
         hook(f"file:{rel}")
-        data = content if isinstance(content, bytes) else Path(content).read_bytes()
         suffix = "." + rel.rsplit(".", 1)[-1] if "." in rel else ""
-        store.put_bytes(prefix + rel, data, content_type=CONTENT_TYPES.get(suffix))
-        entries.append({"key": rel, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
-        del data
+        if isinstance(content, bytes):
+            store.put_bytes(prefix + rel, content, content_type=CONTENT_TYPES.get(suffix))
+            size, digest = len(content), hashlib.sha256(content).hexdigest()
+        else:
+            size, digest = put_file(store, prefix + rel, Path(content), content_type=CONTENT_TYPES.get(suffix))
+        entries.append({"key": rel, "size": size, "sha256": digest})
     manifest = ReleaseManifest(
         release_id=release_id,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
