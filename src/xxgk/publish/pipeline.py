@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import io
 import logging
 import re
@@ -277,6 +278,7 @@ def load_staging(store: ObjectStore, tables: tuple[str, ...] = STAGING_TABLES,
                 _staging_keys(store, table))))
         logger.info("staging %s: %d rows, %.1f MB", table, len(out[table]),
                     out[table].memory_usage(deep=False).sum() / 1e6)
+    release_memory()
     return out
 
 
@@ -551,6 +553,16 @@ def publish(
     return outcome
 
 
+def release_memory() -> None:
+    """Hand memory freed by a large step back to the system (Arrow's pool and, on glibc, the C heap), so the
+    peak of a national run is what it holds, not what it once held."""
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
+
+
 def _publish_locked(store: ObjectStore, *, staging: Mapping[str, pd.DataFrame], warehouse: Warehouse | None,
                     gate: Gate, rebuild: Rebuild | None, run_id: str, release_id: str | None,
                     thresholds: CheckThresholds | None, hook: Callable[[str], None]) -> PublishOutcome:
@@ -559,8 +571,12 @@ def _publish_locked(store: ObjectStore, *, staging: Mapping[str, pd.DataFrame], 
     population = gate_population(staging, warehouse)
     inputs, results = check_staging(staging, population, run_id=run_id, thresholds=thresholds)
     frame = gate_frame(inputs, results)
+    del inputs
+    release_memory()
     verdict = gate(frame, results, run_id)
+    del frame
     results = apply_verdict(results, verdict)
+    release_memory()
     quarantine = quarantine_reasons(results)
     cells = quarantine_cells(store, staging, set(quarantine["source_sha256"]))
     sections = staging.get("sections")
@@ -583,6 +599,8 @@ def _publish_locked(store: ObjectStore, *, staging: Mapping[str, pd.DataFrame], 
 
     coverage = population[["source_sha256", "level", "region"]].assign(
         is_published=~population["source_sha256"].isin(set(quarantine["source_sha256"])))
+    del cells
+    release_memory()
     previous = read_current(store)
     html = render_quality_report(QualityReportData(run_id=run_id, release_id=release_id, results=results,
                                                    quarantine=quarantine, coverage=coverage,
