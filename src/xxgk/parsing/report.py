@@ -90,6 +90,11 @@ def parse_document(document: Document) -> ParsedReport:
     rows = document.rows
     t3 = read_table3(rows)
     t2 = read_table2(rows, stop_at=t3.start_index)
+    if t3.found and t2.format_version == "2019" and t3.format_version != "2019":
+        # Table 三 alone tells the layouts apart only by its （六） rows; without them, table 二's layout decides.
+        hinted = read_table3(rows, layout_hint="2019")
+        if hinted.format_version == "2019":
+            t3 = hinted
     t4 = read_table4(rows, start=t3.end_index or 0)
     layout = t3.format_version if t3.found else (t2.format_version if t2.found else None)
     identities = (table3_identities(layout or "2021") if t3.found else ()) + (table4_identities() if t4.found else ())

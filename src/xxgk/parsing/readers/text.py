@@ -64,10 +64,9 @@ def read_text(text: str, *, media_type: str = "text", encoding: str | None = Non
                     current.append(cell)
                     continue
                 if position == 0 and current and gap > base_gap:
-                    # An extra blank line inside a run of values is an empty cell (seed 004's R04); an empty cell
-                    # written with its own separator adds base_gap + 1 blank lines, so round up per cell.
-                    n_empty = -(-(gap - base_gap) // (base_gap + 1))
-                    current.extend(Cell("", f"{loc} (blank line)") for _ in range(n_empty))
+                    # Each extra blank line inside a run of values is an empty cell (format-spec §7, seed 004's
+                    # R04): an empty cell is an empty line, and the separator follows only non-empty lines.
+                    current.extend(Cell("", f"{loc} (blank line)") for _ in range(gap - base_gap))
                 current.append(cell)
         gap = 0
     flush()
@@ -108,14 +107,18 @@ def _strip_terminator(line: str) -> str:
 
 
 def _typical_gap_before_values(lines: list[str], kinds: list[int]) -> int:
-    """The usual number of blank lines before a one-cell value line (0 for seed 000, 1 for seed 004)."""
+    """The usual number of blank lines before a one-cell line (0 for seed 000, 1 for seed 004).
+
+    Counted over every one-cell line, labels too: counting value lines alone is misled by a table whose value
+    runs mostly start after empty cells (every applicant cell of all-zero rows left blank).
+    """
     gaps: Counter[int] = Counter()
     gap = 0
-    for line, kind in zip(lines, kinds, strict=True):
+    for kind in kinds:
         if kind == BLANK_LINE:
             gap += 1
             continue
-        if kind == SINGLE_LINE and classify(_strip_terminator(line)).kind == NUMBER:
+        if kind == SINGLE_LINE:
             gaps[gap] += 1
         gap = 0
     return gaps.most_common(1)[0][0] if gaps else 0

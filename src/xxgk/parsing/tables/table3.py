@@ -8,7 +8,9 @@ left, and says so. Glued digit runs are split with I2 per row and I1/I3 across r
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 
 from xxgk.parsing import glued, labels
 from xxgk.parsing.cells import BLANK, LABEL, NUMBER, classify
@@ -31,7 +33,9 @@ N_COLS = len(TABLE3_COLS)
 MIN_ROWS_FOR_TABLE = 3  # a stray row label in prose (seed 001) must not make a table
 
 
-def read_table3(rows: Sequence[Row]) -> TableResult:
+def read_table3(rows: Sequence[Row], *, layout_hint: str | None = None) -> TableResult:
+    """Table 三 from ``rows``. Its layout comes from its own （六） rows; when none is there (a lost 其他处理 row),
+    from ``layout_hint`` (table 二's layout), else 2021."""
     result = TableResult()
     found: dict[str, LabelledRow] = {}
     header_cols: set[str] = set()
@@ -57,9 +61,60 @@ def read_table3(rows: Sequence[Row]) -> TableResult:
         return result
     result.found = True
     result.start_index = first_data_index
-    result.format_version = _layout(found)
+    result.format_version = _layout(found) or layout_hint or "2021"
+    width = _positional_width(found)
+    if width is not None:
+        found = {key: _positional_values(hit, width) for key, hit in found.items()}
     _map_rows(found, header_cols, result)
     return result
+
+
+def _positional_width(found: dict[str, LabelledRow]) -> int | None:
+    """The width of a grid whose rows keep every position (tab rows write label spans as empty cells), or None.
+
+    In such a grid the seven value columns are the last seven positions of a full row; a shorter row lost cells,
+    and the empty cells after its label are label spans, not blank values. Pipe rows (padding at the end) and
+    regrouped one-cell lines do not keep positions.
+    """
+    rows = [hit.row for hit in found.values() if hit.row.is_grid]
+    if len(rows) < MIN_ROWS_FOR_TABLE or len(rows) < 0.8 * len(found):
+        return None
+    width, n_full = Counter(len(r.cells) for r in rows).most_common(1)[0]
+    if width <= N_COLS or n_full < 0.8 * len(rows):
+        return None
+    full = [r for r in rows if len(r.cells) == width]
+    if sum(classify(r.cells[-1].text).kind == NUMBER for r in full) < 0.8 * len(full):
+        return None  # full rows do not end in their 总计: positions are not kept
+    value_start = width - N_COLS
+    label_at = [_index_of(hit.label, hit.row) for hit in found.values() if len(hit.row.cells) == width]
+    if any(i >= value_start for i in label_at):
+        return None  # a label inside the value columns: the full rows are not seven values wide
+    return width
+
+
+def _positional_values(hit: LabelledRow, width: int) -> LabelledRow:
+    """A grid row shorter than the table: its values are the cells from the first value column on."""
+    cells = hit.row.cells
+    value_start = width - N_COLS
+    at = _index_of(hit.label, hit.row)
+    if not hit.row.is_grid or len(cells) >= width or at >= value_start:
+        return hit
+    if any(not c.is_span and classify(c.text).kind != BLANK for c in cells[at + 1 : value_start]):
+        return hit
+    values: list[Cell] = []
+    for cell in cells[value_start:]:
+        if cell.is_span:
+            continue
+        if classify(cell.text).kind == LABEL:
+            break
+        values.append(cell)
+    while values and classify(values[-1].text).kind == BLANK:
+        values.pop()
+    return replace(hit, values=tuple(values))
+
+
+def _index_of(cell: Cell, row: Row) -> int:
+    return next(i for i, c in enumerate(row.cells) if c is cell)
 
 
 def _resolve_key(hit: LabelledRow, found: dict[str, LabelledRow]) -> str | None:
@@ -71,13 +126,14 @@ def _resolve_key(hit: LabelledRow, found: dict[str, LabelledRow]) -> str | None:
     return hit.key
 
 
-def _layout(found: dict[str, LabelledRow]) -> str:
+def _layout(found: dict[str, LabelledRow]) -> str | None:
+    """The layout the （六） rows show, or None when the table has none of them."""
     if "other_overdue_correction" in found or "other_overdue_fee" in found:
         return "2021"
     other = found.get("other_other")
     if other is not None and other.match.format_version == "2019":
         return "2019"
-    return "2021"
+    return "2021" if other is not None else None
 
 
 def _header_columns(row: Row) -> set[str]:
@@ -131,6 +187,8 @@ def _place_by_identities(found: dict[str, LabelledRow], layout: str, result: Tab
         values = [c for c in strip_leading_blanks(hit.values)]
         base = {k: v for k, v in result.cells.items() if not k.startswith(f"table3.{row}.")}
         survivors: list[dict[str, CellValue]] = []
+        outcomes: set[tuple] = set()
+        row_cells = [cell_id("table3", row, c) for c in TABLE3_COLS]
         for columns in itertools.combinations(TABLE3_COLS, len(values)):
             placed = {cell_id("table3", row, c): CellValue(None, "absent") for c in TABLE3_COLS}
             placed.update({cell_id("table3", row, c): cell_value(v, hit.label.text)
@@ -141,14 +199,17 @@ def _place_by_identities(found: dict[str, LabelledRow], layout: str, result: Tab
             merged = {**known, **derive_forced(known, derivable, identities)}
             if not check_identities(merged, identities):
                 survivors.append(placed)
+                # What the placement means is the row's numbers once the lost cells are derived: a gap placed
+                # anywhere inside a run of equal values (``3 0 0 0 4`` losing one 0) gives the same numbers.
+                outcomes.add(tuple(merged.get(k) for k in row_cells))
         result.issues.remove(issue)
-        distinct = {tuple(sorted((k, v.value) for k, v in s.items())) for s in survivors}
         lost = tuple(k for k, v in (survivors[0].items() if survivors else ()) if v.status == "absent")
-        if len(distinct) == 1:
+        if len(outcomes) == 1:
             result.cells.update(survivors[0])
+            where = (f"; {len(survivors)} placements give the same numbers" if len(survivors) > 1 else "")
             result.issues.append(Issue("column_lost", RULES["column_lost"].severity,
                                        f"row {row} carries {len(values)} values instead of {N_COLS}; placed where "
-                                       "the identities hold", lost, hit.row.loc))
+                                       f"the identities hold{where}", lost, hit.row.loc))
         else:
             for col in TABLE3_COLS:
                 cid = cell_id("table3", row, col)
@@ -198,6 +259,8 @@ def _place(hit: LabelledRow, header_order: list[str], result: TableResult) -> di
     lost = [c for c in TABLE3_COLS if placed[c] is None]
     numbers = {classify(v.text).number for v in values if classify(v.text).kind == NUMBER}
     rule = "column_lost" if len(numbers) <= 1 or columns is header_order else "column_placement_ambiguous"
+    if columns is not header_order and numbers == {0}:
+        how += " (every value is 0: wherever the lost cells were, they are 0)"
     result.issues.append(
         _issue(rule, f"row {hit.key} carries {len(values)} values instead of {N_COLS}; mapped onto {how}, "
                f"lost: {', '.join(lost)}", hit, tuple(cell_id("table3", hit.key, c) for c in lost))
