@@ -55,3 +55,20 @@ def test_long_runs_are_bounded_not_explosive():
 def test_runs_without_identity_split_only_when_unique():
     assert splits("000", 3) == [(0, 0, 0)]
     assert sorted(splits("0110", 3)) == [(0, 1, 10), (0, 11, 0)]
+
+
+@pytest.mark.parametrize(
+    ("run", "parts", "expected"),
+    [
+        pytest.param("0000002", [None] * 7, True, id="readable-as-seven"),
+        pytest.param("0000002", [0] * 7, False, id="forced-zeros-contradict-the-digits"),
+        pytest.param("801000081", [80, 1, 0, 0, 0, 0, 81], True, id="forced-numbers-are-the-digits"),
+        pytest.param("130000016", [13, 0, 0, 0, 0, 0, None], True, id="known-prefix"),
+        pytest.param("130000016", [13, 0, 0, 0, 0, 0, 13], False, id="known-total-differs"),
+        pytest.param("0001", [None, None], False, id="leading-zeros"),
+    ],
+)
+def test_fits_says_whether_digits_can_hold_the_numbers(run, parts, expected):
+    from xxgk.parsing.glued import fits
+
+    assert fits(run, parts) is expected

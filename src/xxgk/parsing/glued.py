@@ -7,8 +7,9 @@ reports it instead of choosing.
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 MAX_RUN_DIGITS = 64  # a glued table-三 row of 7 four-digit counts is 28 digits; longer is not a table row
 MAX_CANDIDATES = 200
@@ -41,6 +42,37 @@ def _splits(run: str, n: int) -> Iterator[tuple[int, ...]]:
         head = int(run[:size])
         for rest in _splits(run[size:], n - 1):
             yield (head, *rest)
+
+
+def fits(run: str, parts: Sequence[int | float | None]) -> bool:
+    """Whether ``run`` splits into ``len(parts)`` counts (no leading zeros) equal to ``parts`` where known.
+
+    ``fits(run, [None] * n)`` says whether the run can be read as ``n`` counts at all; with known parts it says
+    whether numbers the identities force are what the published digits can hold.
+    """
+    n = len(parts)
+    if not run.isdigit() or len(run) > MAX_RUN_DIGITS or not n <= len(run) <= n * MAX_PART_DIGITS:
+        return False
+    known: list[str | None] = []
+    for part in parts:
+        if part is None:
+            known.append(None)
+        elif part < 0 or float(part) != int(part):
+            return False
+        else:
+            known.append(str(int(part)))
+
+    @functools.cache
+    def can(pos: int, k: int) -> bool:
+        if k == n:
+            return pos == len(run)
+        text = known[k]
+        if text is not None:
+            return run.startswith(text, pos) and can(pos + len(text), k + 1)
+        longest = 1 if run[pos : pos + 1] == "0" else MAX_PART_DIGITS
+        return any(can(pos + size, k + 1) for size in range(1, longest + 1) if pos + size <= len(run))
+
+    return can(0, 0)
 
 
 def sum_group_splits(run: str, group_size: int, n_groups: int = 1) -> list[tuple[int, ...]]:

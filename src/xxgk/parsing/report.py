@@ -10,6 +10,7 @@ import logging
 import re
 from pathlib import Path
 
+from xxgk.parsing import glued
 from xxgk.parsing.derive import check_identities, derive_forced
 from xxgk.parsing.meta import find_spam, fold_lines, read_fee, read_metadata, split_sections
 from xxgk.parsing.model import CellValue, Document, FeeStatement, Issue, ParsedReport
@@ -102,7 +103,8 @@ def parse_document(document: Document) -> ParsedReport:
     values = {k: v.value for k, v in cells.items()}
     derivable = [k for k, v in cells.items() if v.status in ("blank", "absent", "na") and _in_present_table(k, t3, t4)
                  and not _not_in_layout(k, layout)]
-    derived = derive_forced(values, derivable, identities)
+    glued_unread = [i for i in t3.issues + t4.issues if i.rule == "glued_ambiguous"]
+    derived = _derive_agreeing_with_glued(values, derivable, identities, cells, glued_unread)
     merged = {**values, **derived}
 
     issues: list[Issue] = list(document.reader_issues)
@@ -163,6 +165,24 @@ def unreadable_report(message: str) -> ParsedReport:
 
 def _issue(rule: str, message: str, cells: tuple[str, ...] = ()) -> Issue:
     return Issue(rule, RULES[rule].severity, message, cells)
+
+
+def _derive_agreeing_with_glued(values: dict[str, int | float | None], derivable: list[str], identities: tuple,
+                                cells: dict[str, CellValue], glued_unread: list[Issue]) -> dict[str, int | float]:
+    """Cells the identities force, except those of a glued run left unread whose digits cannot hold the forced
+    numbers (``0000001`` where the other rows force seven zeros): the published digits say otherwise, so the
+    cells stay unread and the break is reported by the table mapper, never papered over by derivation."""
+    while True:
+        derived = derive_forced(values, derivable, identities)
+        disagree: set[str] = set()
+        for issue in glued_unread:
+            run = (cells[issue.cells[0]].raw_text or "").strip() if issue.cells else ""
+            forced = [derived.get(c) for c in issue.cells]
+            if any(v is not None for v in forced) and not glued.fits(run, forced):
+                disagree.update(issue.cells)
+        if not disagree.intersection(derivable):
+            return derived
+        derivable = [c for c in derivable if c not in disagree]
 
 
 def _settled_by_identities(issue: Issue, derived: dict[str, int | float]) -> Issue:

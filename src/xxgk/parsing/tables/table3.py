@@ -8,6 +8,7 @@ left, and says so. Glued digit runs are split with I2 per row and I1/I3 across r
 from __future__ import annotations
 
 import itertools
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -26,7 +27,7 @@ from xxgk.parsing.tables.common import (
     labelled_row,
     strip_leading_blanks,
 )
-from xxgk.schema.identities import RULES, table3_identities
+from xxgk.schema.identities import RULES, Identity, table3_identities
 from xxgk.schema.keys import TABLE3_COLS, TABLE3_ROWS, TABLE3_ROWS_NOT_IN_LAYOUT, cell_id
 
 N_COLS = len(TABLE3_COLS)
@@ -276,14 +277,22 @@ def _split_glued_rows(
     for row in unsplittable:
         del candidates[row]
     identities = [i for i in table3_identities(layout) if i.rule_id in ("I1", "I3")]
+    all_identities = table3_identities(layout)
+    broken_per_reading: list[frozenset[str]] = []
 
     def consistent(choice: dict[str, tuple[int, ...]]) -> bool:
         values = {k: v.value for k, v in result.cells.items()}
         for row, parts in choice.items():
             values.update({cell_id("table3", row, c): p for c, p in zip(TABLE3_COLS, parts, strict=True)})
-        return not check_identities(values, identities)
+        broken = {i.rule for i in check_identities(values, identities)}
+        if not broken:
+            broken = _forced_negative(values, result, all_identities)
+        broken_per_reading.append(frozenset(broken))
+        return not broken
 
     solutions = glued.choose_consistent(candidates, consistent) if candidates else []
+    searched_all = bool(candidates) and len(broken_per_reading) == math.prod(len(c) for c in candidates.values()) \
+        and all(len(c) < glued.MAX_CANDIDATES for c in candidates.values())
     if len(solutions) == 1:
         chosen = solutions[0]
     else:
@@ -311,11 +320,52 @@ def _split_glued_rows(
                         f" and {len(solutions)} consistent with I1/I3" if solutions else "")
                 ) + "; left unread",
                 hit, tuple(cell_id("table3", row, c) for c in TABLE3_COLS)))
+        if row in unsplittable and glued.fits(glued_rows[row], [None] * N_COLS):
+            # Every reading of the digits as seven counts breaks I2: the published row breaks it.
+            result.issues.append(_issue(
+                "I2", f"I2.{row} ({RULES['I2'].description}) does not hold: no reading of the glued digits "
+                f"{glued_rows[row]!r} as 7 counts has 总计 = Σ", hit,
+                tuple(cell_id("table3", row, c) for c in TABLE3_COLS)))
+    if searched_all and not solutions:
+        # Every reading of the glued rows that holds I2 breaks I1 or I3: the published numbers break them.
+        common = frozenset.intersection(*broken_per_reading)
+        rules = sorted(common or frozenset.union(*broken_per_reading))
+        cells = tuple(cell_id("table3", row, c) for row in candidates for c in TABLE3_COLS)
+        for rule in rules:
+            result.issues.append(Issue(
+                rule, RULES[rule].severity,
+                f"{rule} ({RULES[rule].description}) does not hold " + (
+                    "under any" if common else "(or " + "/".join(r for r in rules if r != rule) + ") under every")
+                + f" reading of the glued rows ({len(broken_per_reading)} readings of "
+                + (", ".join(r for r, c in candidates.items() if len(c) > 1) or "rows with one reading each")
+                + "; the others have one reading each)",
+                cells, found[next(iter(candidates))].row.loc))
     split_rows = [row for row in glued_rows if row in chosen]
     if split_rows:
         result.issues.append(Issue("glued_split", RULES["glued_split"].severity,
                                    f"glued digits split with the identities in rows: {', '.join(split_rows)}",
                                    (), found[split_rows[0]].row.loc))
+
+
+def _forced_negative(values: dict[str, int | float | None], result: TableResult,
+                     identities: Sequence[Identity]) -> set[str]:
+    """Rules whose identity, with one cell missing in the source, forces that cell below 0 (a reading no
+    non-negative count can complete, e.g. a lost 3.其他 row that would have to be negative)."""
+    broken = set()
+    unplaced = {i.message.split()[1] for i in result.issues if i.rule == "column_placement_ambiguous"}
+    for identity in identities:
+        unknown = [c for c in identity.cells if values.get(c) is None]
+        if len(unknown) != 1 or unknown[0].split(".")[1] in unplaced:
+            continue
+        if result.cells.get(unknown[0], CellValue(None, "na")).status not in ("absent", "blank"):
+            continue  # not applicable, or a glued row not read yet
+        cell = unknown[0]
+        left = sum(values[c] or 0 for c in identity.left if c != cell)
+        right = sum(values[c] or 0 for c in identity.right if c != cell)
+        forced = right - left if cell in identity.left else left - right
+        if forced < 0:
+            broken.add(identity.rule_id)
+    return broken
 
 
 def _issue(rule: str, message: str, hit: LabelledRow, cells: tuple[str, ...] = ()) -> Issue:

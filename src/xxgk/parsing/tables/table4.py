@@ -108,3 +108,9 @@ def _read_glued(cell: Cell, result: TableResult) -> None:
     result.issues.append(Issue("glued_ambiguous", RULES["glued_ambiguous"].severity,
                                f"table 四 digits {run!r} admit {len(candidates)} splits consistent with I4; left unread",
                                tuple(cell_id("table4", k) for k in TABLE4_KEYS), cell.loc))
+    if not candidates and glued.fits(run, [None] * N_VALUES):
+        # Every reading of the digits as fifteen counts breaks I4: the published table breaks it.
+        result.issues.append(Issue("I4", RULES["I4"].severity,
+                                   f"I4 ({RULES['I4'].description}) does not hold: no reading of the glued digits "
+                                   f"{run!r} as {N_VALUES} counts has 总计 = Σ in every group",
+                                   tuple(cell_id("table4", k) for k in TABLE4_KEYS), cell.loc))
