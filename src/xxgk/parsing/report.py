@@ -178,7 +178,10 @@ def _derive_agreeing_with_glued(values: dict[str, int | float | None], derivable
         for issue in glued_unread:
             run = (cells[issue.cells[0]].raw_text or "").strip() if issue.cells else ""
             forced = [derived.get(c) for c in issue.cells]
-            if any(v is not None for v in forced) and not glued.fits(run, forced):
+            # Blank cells (no digits) are assumed only when the run is too short for every cell to hold a count,
+            # the assumption every glued split rests on.
+            short = not glued.fits(run, [None] * len(forced))
+            if any(v is not None for v in forced) and not glued.fits(run, forced, blanks=short):
                 disagree.update(issue.cells)
         if not disagree.intersection(derivable):
             return derived

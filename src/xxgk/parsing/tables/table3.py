@@ -274,8 +274,13 @@ def _split_glued_rows(
 ) -> None:
     candidates = {row: glued.sum_group_splits(run, N_COLS) for row, run in glued_rows.items()}
     unsplittable = [row for row, c in candidates.items() if not c]
+    only_rows: list[str] = []
     for row in unsplittable:
         del candidates[row]
+        only = glued.only_split(glued_rows[row], N_COLS)
+        if only is not None:  # one reading as seven counts: the published numbers, I2 broken (checked later)
+            candidates[row] = [only]
+            only_rows.append(row)
     identities = [i for i in table3_identities(layout) if i.rule_id in ("I1", "I3")]
     all_identities = table3_identities(layout)
     broken_per_reading: list[frozenset[str]] = []
@@ -320,13 +325,14 @@ def _split_glued_rows(
                         f" and {len(solutions)} consistent with I1/I3" if solutions else "")
                 ) + "; left unread",
                 hit, tuple(cell_id("table3", row, c) for c in TABLE3_COLS)))
-        if row in unsplittable and glued.fits(glued_rows[row], [None] * N_COLS):
-            # Every reading of the digits as seven counts breaks I2: the published row breaks it.
+        if parts is None and row in unsplittable and glued.fits(glued_rows[row], [None] * N_COLS):
+            # Every reading of the digits as seven counts breaks I2 (the assumption every glued split rests on:
+            # no cell of the row was blank).
             result.issues.append(_issue(
                 "I2", f"I2.{row} ({RULES['I2'].description}) does not hold: no reading of the glued digits "
-                f"{glued_rows[row]!r} as 7 counts has 总计 = Σ", hit,
+                f"{glued_rows[row]!r} as 7 counts has 总计 = Σ (unless a cell was blank)", hit,
                 tuple(cell_id("table3", row, c) for c in TABLE3_COLS)))
-    if searched_all and not solutions:
+    if searched_all and not solutions and any(row not in chosen for row in candidates):
         # Every reading of the glued rows that holds I2 breaks I1 or I3: the published numbers break them.
         common = frozenset.intersection(*broken_per_reading)
         rules = sorted(common or frozenset.union(*broken_per_reading))
@@ -342,9 +348,11 @@ def _split_glued_rows(
                 cells, found[next(iter(candidates))].row.loc))
     split_rows = [row for row in glued_rows if row in chosen]
     if split_rows:
+        only = [row for row in split_rows if row in only_rows]
         result.issues.append(Issue("glued_split", RULES["glued_split"].severity,
-                                   f"glued digits split with the identities in rows: {', '.join(split_rows)}",
-                                   (), found[split_rows[0]].row.loc))
+                                   f"glued digits split with the identities in rows: {', '.join(split_rows)}"
+                                   + (f" ({', '.join(only)}: the only split into 7 counts, whose 总计 is not the sum)"
+                                      if only else ""), (), found[split_rows[0]].row.loc))
 
 
 def _forced_negative(values: dict[str, int | float | None], result: TableResult,
