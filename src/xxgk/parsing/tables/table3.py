@@ -63,42 +63,40 @@ def read_table3(rows: Sequence[Row], *, layout_hint: str | None = None) -> Table
     result.found = True
     result.start_index = first_data_index
     result.format_version = _layout(found) or layout_hint or "2021"
-    width = _positional_width(found)
-    if width is not None:
-        found = {key: _positional_values(hit, width) for key, hit in found.items()}
+    value_start = _value_start(found)
+    if value_start is not None:
+        found = {key: _positional_values(hit, value_start) for key, hit in found.items()}
     _map_rows(found, header_cols, result)
     return result
 
 
-def _positional_width(found: dict[str, LabelledRow]) -> int | None:
-    """The width of a grid whose rows keep every position (tab rows write label spans as empty cells), or None.
+def _value_start(found: dict[str, LabelledRow]) -> int | None:
+    """The first value column of a grid whose rows keep every position (tab rows write label spans as empty
+    cells; HTML keeps span placeholders), or None.
 
-    In such a grid the seven value columns are the last seven positions of a full row; a shorter row lost cells,
-    and the empty cells after its label are label spans, not blank values. Pipe rows (padding at the end) and
-    regrouped one-cell lines do not keep positions.
+    In such a grid the label columns end after the right-most label any row has, and everything after them is a
+    value cell: the empty cells after a label are label spans, not blank values, also in a row that lost a cell
+    or in a table that lost a whole column. Pipe rows (padding at the end) and regrouped one-cell lines do not
+    keep positions.
     """
     rows = [hit.row for hit in found.values() if hit.row.is_grid]
     if len(rows) < MIN_ROWS_FOR_TABLE or len(rows) < 0.8 * len(found):
         return None
     width, n_full = Counter(len(r.cells) for r in rows).most_common(1)[0]
-    if width <= N_COLS or n_full < 0.8 * len(rows):
+    if n_full < 0.8 * len(rows):
         return None
     full = [r for r in rows if len(r.cells) == width]
     if sum(classify(r.cells[-1].text).kind == NUMBER for r in full) < 0.8 * len(full):
         return None  # full rows do not end in their 总计: positions are not kept
-    value_start = width - N_COLS
-    label_at = [_index_of(hit.label, hit.row) for hit in found.values() if len(hit.row.cells) == width]
-    if any(i >= value_start for i in label_at):
-        return None  # a label inside the value columns: the full rows are not seven values wide
-    return width
+    value_start = 1 + max(_index_of(hit.label, hit.row) for hit in found.values() if hit.row.is_grid)
+    return value_start if 1 <= width - value_start <= N_COLS else None
 
 
-def _positional_values(hit: LabelledRow, width: int) -> LabelledRow:
-    """A grid row shorter than the table: its values are the cells from the first value column on."""
+def _positional_values(hit: LabelledRow, value_start: int) -> LabelledRow:
+    """A grid row's values: the cells from the first value column on (its label spans are not values)."""
     cells = hit.row.cells
-    value_start = width - N_COLS
     at = _index_of(hit.label, hit.row)
-    if not hit.row.is_grid or len(cells) >= width or at >= value_start:
+    if not hit.row.is_grid or at >= value_start:
         return hit
     if any(not c.is_span and classify(c.text).kind != BLANK for c in cells[at + 1 : value_start]):
         return hit
@@ -178,15 +176,29 @@ def _place_by_identities(found: dict[str, LabelledRow], layout: str, result: Tab
     """Rows that lost cells and whose numbers differ: try every order-keeping placement of their values and keep
     the ones under which the identities (with forced cells derived) hold. One survivor is used; several that
     disagree leave the row unread, reported, never guessed."""
+    identities = table3_identities(layout)
+    by_header = [i for i in result.issues if i.rule == "column_lost" and "the header shows" in i.message]
+    if by_header and _breaks_identities(result.cells, identities):
+        # The header lacks a label (a style, seed 004) rather than a lost column: the placement it gave breaks
+        # the identities, so the rows are placed by the identities instead (kept as they were if none fits).
+        result.issues = [i for i in result.issues if i not in by_header]
+        result.issues += [Issue("column_placement_ambiguous", i.severity, i.message, i.cells, i.loc)
+                          for i in by_header]
+    header_placed = {i.message.split()[1]: i for i in by_header}
     pending = [i for i in result.issues if i.rule == "column_placement_ambiguous"]
     if not pending:
         return
-    identities = table3_identities(layout)
+    if _place_lost_column(found, identities, result):
+        return
     for issue in pending:
         row = issue.message.split()[1]
         hit = found[row]
         values = [c for c in strip_leading_blanks(hit.values)]
         base = {k: v for k, v in result.cells.items() if not k.startswith(f"table3.{row}.")}
+        if row in header_placed and not _row_fits_somewhere(row, values, hit, base, identities):
+            result.issues.remove(issue)
+            result.issues.append(header_placed[row])
+            continue
         survivors: list[dict[str, CellValue]] = []
         outcomes: set[tuple] = set()
         row_cells = [cell_id("table3", row, c) for c in TABLE3_COLS]
@@ -198,7 +210,7 @@ def _place_by_identities(found: dict[str, LabelledRow], layout: str, result: Tab
             known = {k: v.value for k, v in cells.items()}
             derivable = [k for k, v in cells.items() if v.value is None and v.status != "na"]
             merged = {**known, **derive_forced(known, derivable, identities)}
-            if not check_identities(merged, identities):
+            if not check_identities(merged, identities) and _feasible(merged, derivable, identities):
                 survivors.append(placed)
                 # What the placement means is the row's numbers once the lost cells are derived: a gap placed
                 # anywhere inside a run of equal values (``3 0 0 0 4`` losing one 0) gives the same numbers.
@@ -220,6 +232,99 @@ def _place_by_identities(found: dict[str, LabelledRow], layout: str, result: Tab
                                        f"row {row} carries {len(values)} values instead of {N_COLS}; "
                                        f"{len(survivors)} placements satisfy the identities; left unread",
                                        tuple(cell_id("table3", row, c) for c in TABLE3_COLS), hit.row.loc))
+
+
+def _feasible(merged: dict[str, int | float | None], derivable: Sequence[str],
+              identities: Sequence[Identity]) -> bool:
+    """False when an identity with one missing cell left would force it below 0 (the derivation skips those, so
+    the identity check alone would let such a placement through)."""
+    open_cells = set(derivable)
+    for identity in identities:
+        unknown = [c for c in identity.cells if merged.get(c) is None]
+        if len(unknown) != 1 or unknown[0] not in open_cells:
+            continue
+        left = sum(merged[c] or 0 for c in identity.left if c != unknown[0])
+        right = sum(merged[c] or 0 for c in identity.right if c != unknown[0])
+        if (right - left if unknown[0] in identity.left else left - right) < 0:
+            return False
+    return True
+
+
+def _breaks_identities(cells: dict[str, CellValue], identities: Sequence[Identity]) -> bool:
+    """Whether the cells (with the forced ones derived) break an identity or force a missing cell below 0."""
+    known = {k: v.value for k, v in cells.items()}
+    derivable = [k for k, v in cells.items() if v.value is None and v.status != "na"]
+    merged = {**known, **derive_forced(known, derivable, identities)}
+    return bool(check_identities(merged, identities)) or not _feasible(merged, derivable, identities)
+
+
+def _row_fits_somewhere(row: str, values: list[Cell], hit: LabelledRow, base: dict[str, CellValue],
+                        identities: Sequence[Identity]) -> bool:
+    """Whether some order-keeping placement of the row's values satisfies the identities."""
+    for columns in itertools.combinations(TABLE3_COLS, len(values)):
+        placed = {cell_id("table3", row, c): CellValue(None, "absent") for c in TABLE3_COLS}
+        placed.update({cell_id("table3", row, c): cell_value(v, hit.label.text)
+                       for c, v in zip(columns, values, strict=True)})
+        if not _breaks_identities({**base, **placed}, identities):
+            return True
+    return False
+
+
+def _place_lost_column(found: dict[str, LabelledRow], identities: Sequence[Identity], result: TableResult) -> bool:
+    """Several rows that each lost one cell, mapped from the left: a column lost by the export is the same
+    column in every row, so the seven positions are tried for all of them at once (placing row by row against
+    neighbours still mapped from the left can settle on a consistent but wrong table). One set of numbers is
+    used; several leave the rows whose numbers differ unread. False when no position fits (rows lost different
+    cells): the rows are then placed one by one."""
+    rows = [i.message.split()[1] for i in result.issues
+            if i.rule == "column_placement_ambiguous" or (i.rule == "column_lost" and "leftmost" in i.message)]
+    values = {row: strip_leading_blanks(found[row].values) for row in rows}
+    if len(rows) < 2 or any(len(v) != N_COLS - 1 for v in values.values()):
+        return False
+    base = {k: v for k, v in result.cells.items() if k.split(".")[1] not in rows}
+    row_cells = [cell_id("table3", row, c) for row in rows for c in TABLE3_COLS]
+    outcomes: dict[tuple, dict[str, CellValue]] = {}
+    for q in range(N_COLS):
+        columns = [c for i, c in enumerate(TABLE3_COLS) if i != q]
+        placed: dict[str, CellValue] = {}
+        for row in rows:
+            placed[cell_id("table3", row, TABLE3_COLS[q])] = CellValue(None, "absent")
+            placed.update({cell_id("table3", row, c): cell_value(v, found[row].label.text)
+                           for c, v in zip(columns, values[row], strict=True)})
+        cells = {**base, **placed}
+        known = {k: v.value for k, v in cells.items()}
+        derivable = [k for k, v in cells.items() if v.value is None and v.status != "na"]
+        merged = {**known, **derive_forced(known, derivable, identities)}
+        if not check_identities(merged, identities) and _feasible(merged, derivable, identities):
+            outcomes.setdefault(tuple(merged.get(k) for k in row_cells), placed)
+    if not outcomes:
+        return False
+    result.issues = [i for i in result.issues if not (i.rule in ("column_lost", "column_placement_ambiguous")
+                                                      and i.message.split()[1] in rows)]
+    placements = list(outcomes.values())
+    unread = [row for i, row in enumerate(rows)
+              if len({o[i * N_COLS:(i + 1) * N_COLS] for o in outcomes}) > 1]
+    first = placements[0]
+    for row in rows:
+        hit = found[row]
+        if row in unread:
+            for col in TABLE3_COLS:
+                result.cells[cell_id("table3", row, col)] = CellValue(
+                    None, "blank", " ".join(v.text for v in values[row]), hit.label.text, hit.row.loc)
+            result.issues.append(Issue("column_placement_ambiguous", RULES["column_placement_ambiguous"].severity,
+                                       f"row {row} carries {N_COLS - 1} values instead of {N_COLS}; the same "
+                                       f"column lost in {len(rows)} rows: {len(outcomes)} positions satisfy the "
+                                       "identities with different numbers; left unread",
+                                       tuple(cell_id("table3", row, c) for c in TABLE3_COLS), hit.row.loc))
+            continue
+        result.cells.update({k: v for k, v in first.items() if k.split(".")[1] == row})
+        lost = tuple(k for k, v in first.items() if k.split(".")[1] == row and v.status == "absent")
+        result.issues.append(Issue("column_lost", RULES["column_lost"].severity,
+                                   f"row {row} carries {N_COLS - 1} values instead of {N_COLS}; the same column "
+                                   f"lost in {len(rows)} rows, placed where the identities hold"
+                                   + (f" ({len(outcomes)} positions fit; this row's numbers are the same in each)"
+                                      if len(outcomes) > 1 else ""), lost, hit.row.loc))
+    return True
 
 
 def _merge_lost_column_issues(result: TableResult) -> None:
