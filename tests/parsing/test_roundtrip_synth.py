@@ -175,13 +175,14 @@ def test_a_lost_cell_the_numbers_place_is_column_lost_not_ambiguous(serializatio
     """A row that lost one cell inside a run of equal values (``3 1 0 0 0 4``) reads the same wherever the gap
     was: it is placed and reported as ``column_lost``; in tab rows the label spans are not taken for values."""
     rng = random.Random(f"lost-same-numbers-{serialization}")
-    for _ in range(12):
+    for _ in range(20):
         report = random_report(rng, defects=("lost_column",), serialization=serialization)
         truth, parsed = truth_dict(report), _parse(report)
         defect = truth["defects"][0]
         rules = {i["rule"] for i in parsed["issues"]}
-        if defect["ambiguous"]:
+        if defect["ambiguous"]:  # rows whose numbers depend on the lost position are left unread, never guessed
             assert rules & {"column_lost", "column_placement_ambiguous"}, defect
+            assert all(got is None for _, _, got in _diff(_effective(truth), _effective(parsed))), defect
             continue
         assert "column_lost" in rules, (defect, rules)
         assert _diff(_effective(truth), _effective(parsed)) == [], defect

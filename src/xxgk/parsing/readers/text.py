@@ -16,7 +16,7 @@ import re
 from collections import Counter
 
 from xxgk.parsing import labels
-from xxgk.parsing.cells import LABEL, NUMBER, classify
+from xxgk.parsing.cells import LABEL, classify
 from xxgk.parsing.model import Cell, Document, Row
 from xxgk.parsing.normalize import fold_text, label_numbering, normalize_label
 from xxgk.schema.keys import TABLE3_ROW_SPECS

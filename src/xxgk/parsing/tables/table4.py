@@ -115,5 +115,6 @@ def _read_glued(cell: Cell, result: TableResult) -> None:
         # Every reading of the digits as fifteen counts breaks I4: the published table breaks it.
         result.issues.append(Issue("I4", RULES["I4"].severity,
                                    f"I4 ({RULES['I4'].description}) does not hold: no reading of the glued digits "
-                                   f"{run!r} as {N_VALUES} counts has 总计 = Σ in every group (unless a cell was blank)",
+                                   f"{run!r} as {N_VALUES} counts has 总计 = Σ in every group "
+                                   "(unless a cell was blank)",
                                    tuple(cell_id("table4", k) for k in TABLE4_KEYS), cell.loc))
