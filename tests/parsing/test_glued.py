@@ -55,3 +55,41 @@ def test_long_runs_are_bounded_not_explosive():
 def test_runs_without_identity_split_only_when_unique():
     assert splits("000", 3) == [(0, 0, 0)]
     assert sorted(splits("0110", 3)) == [(0, 1, 10), (0, 11, 0)]
+
+
+@pytest.mark.parametrize(
+    ("run", "parts", "expected"),
+    [
+        pytest.param("0000002", [None] * 7, True, id="readable-as-seven"),
+        pytest.param("0000002", [0] * 7, False, id="forced-zeros-contradict-the-digits"),
+        pytest.param("801000081", [80, 1, 0, 0, 0, 0, 81], True, id="forced-numbers-are-the-digits"),
+        pytest.param("130000016", [13, 0, 0, 0, 0, 0, None], True, id="known-prefix"),
+        pytest.param("130000016", [13, 0, 0, 0, 0, 0, 13], False, id="known-total-differs"),
+        pytest.param("0001", [None, None], False, id="leading-zeros"),
+    ],
+)
+def test_fits_says_whether_digits_can_hold_the_numbers(run, parts, expected):
+    from xxgk.parsing.glued import fits
+
+    assert fits(run, parts) is expected
+
+
+def test_fits_with_blanks_lets_a_short_run_hold_forced_numbers():
+    from xxgk.parsing.glued import fits
+
+    assert fits("000000", [0] * 7, blanks=True)  # seed 004's R04 glued: one blank cell left no digit
+    assert not fits("0000001", [0] * 7, blanks=True)
+
+
+@pytest.mark.parametrize(
+    ("run", "n", "expected"),
+    [
+        pytest.param("0000002", 7, (0, 0, 0, 0, 0, 0, 2), id="zeros-then-a-count"),
+        pytest.param("1234567", 7, None, id="could-be-six-counts-and-a-blank"),
+        pytest.param("0000000", 6, None, id="too-long"),
+    ],
+)
+def test_only_split_is_the_one_reading(run, n, expected):
+    from xxgk.parsing.glued import only_split
+
+    assert only_split(run, n) == expected

@@ -130,3 +130,34 @@ def test_spam_and_fee_magnitude_show_in_the_output() -> None:
     spam = next(d for d in report.defects if d.kind == "spam")
     assert spam.detail["phrase"] in text
     assert report.table2["fees_wan_yuan"] >= 10_000
+
+
+def test_defects_in_missing_tables_are_not_recorded() -> None:
+    """A defect that lives in a table the report lost reaches no reader: it is not planted (or not recorded)."""
+    from xxgk.synth.defects import missing_tables
+
+    rng = random.Random(208)
+    seen = 0
+    for _ in range(200):
+        kinds = rng.choice((("fee_magnitude", "missing_table"), ("format_2019_late", "glued_digits", "missing_table")))
+        report = random_report(rng, defects=kinds, year=2023)
+        gone = missing_tables(report.defects)
+        planted = {d.kind for d in report.defects}
+        seen += len(gone) == 3
+        if "table2" in gone:
+            assert "fee_magnitude" not in planted
+        if {"table2", "table3"} <= gone:
+            assert "format_2019_late" not in planted
+        if {"table3", "table4"} <= gone:
+            assert "glued_digits" not in planted
+    assert seen > 5
+
+
+def test_fee_magnitude_is_always_beyond_a_plausible_amount() -> None:
+    """A fee in 元 only shows when its figure exceeds what a 万元 amount can plausibly be (format-spec §2)."""
+    from xxgk.synth.defects import FEE_PLAUSIBLE_MAX_WAN_YUAN
+
+    rng = random.Random(209)
+    for _ in range(60):
+        report = random_report(rng, defects=("fee_magnitude",), level="township", year=2023)
+        assert report.table2["fees_wan_yuan"] > FEE_PLAUSIBLE_MAX_WAN_YUAN

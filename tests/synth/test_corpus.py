@@ -84,3 +84,19 @@ def test_cli_rejects_bad_arguments(tmp_path: Path, capsys) -> None:
     assert main(["synth", "--n", "5", "--out", str(tmp_path), "--defect-rate", "1.5"]) == 2
     err = capsys.readouterr().err
     assert "--years" in err and "--defect-rate" in err
+
+
+def test_carry_over_break_only_against_a_published_carried_forward() -> None:
+    """X1 compares with last year's 结转下年度: a break after a report without table 三 could never show."""
+    items = list(generate_corpus(600, seed=7, defect_rate=0.6))
+    by_agency: dict[str, list[dict]] = {}
+    for item in items:
+        by_agency.setdefault(item.truth["agency"], []).append(item.truth)
+    breaks = 0
+    for truths in by_agency.values():
+        for prev, cur in zip(truths, truths[1:], strict=False):
+            if any(d["kind"] == "carry_over_break" for d in cur["defects"]):
+                breaks += 1
+                assert not any(d["kind"] == "missing_table" and d["table"] == "table3"
+                               for d in prev["defects"] + cur["defects"])
+    assert breaks > 5

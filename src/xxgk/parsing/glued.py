@@ -7,6 +7,8 @@ reports it instead of choosing.
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from xxgk.schema.identities import Identity
@@ -42,6 +44,58 @@ def _splits(run: str, n: int) -> Iterator[tuple[int, ...]]:
         head = int(run[:size])
         for rest in _splits(run[size:], n - 1):
             yield (head, *rest)
+
+
+def only_split(run: str, n: int) -> tuple[int, ...] | None:
+    """The split of ``run`` into ``n`` counts when there is exactly one (``0000002`` → 0,0,0,0,0,0,2), else None.
+
+    One split, and no reading with fewer counts (a cell left blank leaves no digits), is a reading, not a guess:
+    the digits say the numbers even when they break an identity. In practice that is ``000000`` + one count.
+    """
+    if not run.isdigit() or len(run) > MAX_RUN_DIGITS or not n <= len(run) <= n * MAX_PART_DIGITS:
+        return None
+    found = list(itertools.islice(_splits(run, n), 2))
+    if len(found) != 1 or (n > 1 and fits(run, [None] * (n - 1))):
+        return None
+    return found[0]
+
+
+def fits(run: str, parts: Sequence[int | float | None], *, blanks: bool = False) -> bool:
+    """Whether ``run`` splits into ``len(parts)`` counts (no leading zeros) equal to ``parts`` where known.
+
+    ``fits(run, [None] * n)`` says whether the run can be read as ``n`` counts at all; with known parts it says
+    whether numbers the identities force are what the published digits can hold. With ``blanks`` any cell may
+    have been blank in the source and so left no digits in the run (seed 004's R04 glued: ``000000``).
+    """
+    n = len(parts)
+    if not run.isdigit() or len(run) > MAX_RUN_DIGITS or len(run) > n * MAX_PART_DIGITS:
+        return False
+    if not blanks and len(run) < n:
+        return False
+    known: list[str | None] = []
+    for part in parts:
+        if part is None:
+            known.append(None)
+        elif part < 0 or float(part) != int(part):
+            return False
+        else:
+            known.append(str(int(part)))
+
+    @functools.cache
+    def can(pos: int, k: int) -> bool:
+        if k == n:
+            return pos == len(run)
+        if blanks and can(pos, k + 1):
+            return True
+        if pos == len(run):
+            return False
+        text = known[k]
+        if text is not None:
+            return run.startswith(text, pos) and can(pos + len(text), k + 1)
+        longest = 1 if run[pos : pos + 1] == "0" else MAX_PART_DIGITS
+        return any(can(pos + size, k + 1) for size in range(1, longest + 1) if pos + size <= len(run))
+
+    return can(0, 0)
 
 
 def sum_group_splits(run: str, group_size: int, n_groups: int = 1) -> list[tuple[int, ...]]:

@@ -10,6 +10,7 @@ import logging
 import re
 from pathlib import Path
 
+from xxgk.parsing import glued
 from xxgk.parsing.derive import check_identities, derive_forced
 from xxgk.parsing.meta import find_spam, fold_lines, read_fee, read_metadata, split_sections
 from xxgk.parsing.model import CellValue, Document, FeeStatement, Issue, ParsedReport
@@ -92,6 +93,11 @@ def parse_document(document: Document) -> ParsedReport:
     views = view_rows(rows)
     t3 = read_table3(views)
     t2 = read_table2(views, stop_at=t3.start_index)
+    if t3.found and t2.format_version == "2019" and t3.format_version != "2019":
+        # Table 三 alone tells the layouts apart only by its （六） rows; without them, table 二's layout decides.
+        hinted = read_table3(views, layout_hint="2019")
+        if hinted.format_version == "2019":
+            t3 = hinted
     t4 = read_table4(rows, start=t3.end_index or 0)
     layout = t3.format_version if t3.found else (t2.format_version if t2.found else None)
     identities = (table3_identities(layout or "2021") if t3.found else ()) + (table4_identities() if t4.found else ())
@@ -99,7 +105,8 @@ def parse_document(document: Document) -> ParsedReport:
     values = {k: v.value for k, v in cells.items()}
     derivable = [k for k, v in cells.items() if v.status in ("blank", "absent", "na") and _in_present_table(k, t3, t4)
                  and not _not_in_layout(k, layout)]
-    derived = derive_forced(values, derivable, identities)
+    glued_unread = [i for i in t3.issues + t4.issues if i.rule == "glued_ambiguous"]
+    derived = _derive_agreeing_with_glued(values, derivable, identities, cells, glued_unread)
     merged = {**values, **derived}
 
     issues: list[Issue] = list(document.reader_issues)
@@ -160,6 +167,27 @@ def unreadable_report(message: str) -> ParsedReport:
 
 def _issue(rule: str, message: str, cells: tuple[str, ...] = ()) -> Issue:
     return Issue(rule, RULES[rule].severity, message, cells)
+
+
+def _derive_agreeing_with_glued(values: dict[str, int | float | None], derivable: list[str], identities: tuple,
+                                cells: dict[str, CellValue], glued_unread: list[Issue]) -> dict[str, int | float]:
+    """Cells the identities force, except those of a glued run left unread whose digits cannot hold the forced
+    numbers (``0000001`` where the other rows force seven zeros): the published digits say otherwise, so the
+    cells stay unread and the break is reported by the table mapper, never papered over by derivation."""
+    while True:
+        derived = derive_forced(values, derivable, identities)
+        disagree: set[str] = set()
+        for issue in glued_unread:
+            run = (cells[issue.cells[0]].raw_text or "").strip() if issue.cells else ""
+            forced = [derived.get(c) for c in issue.cells]
+            # Blank cells (no digits) are assumed only when the run is too short for every cell to hold a count,
+            # the assumption every glued split rests on.
+            short = not glued.fits(run, [None] * len(forced))
+            if any(v is not None for v in forced) and not glued.fits(run, forced, blanks=short):
+                disagree.update(issue.cells)
+        if not disagree.intersection(derivable):
+            return derived
+        derivable = [c for c in derivable if c not in disagree]
 
 
 def _settled_by_identities(issue: Issue, derived: dict[str, int | float]) -> Issue:

@@ -120,10 +120,10 @@ def build_report(
             planted.append(D.plant_blank_cell(rng, fv, t3, statuses))
         elif kind == "missing_row":
             planted.append(D.plant_missing_row(rng, fv, t3, statuses))
-        elif kind == "fee_magnitude" and fv == "2021":
-            planted.append(D.plant_fee_magnitude(rng, t2, intended.table2))
         elif kind == "spam":
             planted.append(D.plant_spam(rng, sections))
+    if "fee_magnitude" in kinds and fv == "2021" and "table2" not in D.missing_tables(planted):
+        planted.append(D.plant_fee_magnitude(rng, t2, intended.table2))  # after the tables it needs are known
     if any(d.kind == "identity_break" for d in planted):
         broken = list(broken_identities(published, fv))
         planted = [Defect(d.kind, d.rule, d.cells, {**d.detail, "identities": broken})
@@ -137,6 +137,7 @@ def build_report(
                              serialization="glued" if "glued_digits" in kinds else None)
     if style.serialization == "glued":
         planted.append(Defect("glued_digits", "glued_split", (), {"glue_rows": style.glue_rows}))
+    planted = D.visible_defects(planted)
     published_on, signed_on = publication_dates(rng, agency, year)
     return Report(
         agency=agency,

@@ -20,7 +20,7 @@ from typing import Any
 
 from xxgk.schema.keys import TABLE3_PART_COLS
 from xxgk.synth.build import build_report, truth_dict
-from xxgk.synth.defects import choose_defect_kinds
+from xxgk.synth.defects import choose_defect_kinds, missing_tables
 from xxgk.synth.population import Agency, sample_agencies
 from xxgk.synth.render import render
 from xxgk.synth.style import HTML_SERIALIZATIONS
@@ -121,12 +121,17 @@ def build_chain(chain: Chain, defect_rate: float) -> Iterator[CorpusItem]:
     rng = random.Random(chain.seed)
     carried = None
     previous_t2 = None
+    previous_forward_shown = False
     for offset, year in enumerate(chain.years):
         kinds = choose_defect_kinds(rng, defect_rate)
+        if not previous_forward_shown:
+            # A broken 上年结转 shows only against a 结转下年度 last year's report published (X1).
+            kinds = tuple(k for k in kinds if k != "carry_over_break")
         report = build_report(rng, chain.agency, year, defect_kinds=kinds, carried_over=carried,
                               previous_table2=previous_t2)
         carried = {c: int(report.intended.table3["carried_forward"][c] or 0) for c in TABLE3_PART_COLS}
         previous_t2 = report.intended.table2
+        previous_forward_shown = "table3" not in missing_tables(report.defects)
         data = render(report)
         ext = "html" if report.style.serialization in HTML_SERIALIZATIONS else "txt"
         name = f"{chain.first_index + offset:06d}_{hashlib.sha1(data).hexdigest()[:16]}.{ext}"

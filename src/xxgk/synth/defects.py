@@ -56,6 +56,36 @@ DEFECT_RULES: dict[str, str | None] = {
     "carry_over_break": "X1",
 }
 assert all(r is None or r in RULES for r in DEFECT_RULES.values())
+# format-spec §2: a 行政事业性收费 above this many 万元 looks like 元 entered as 万元 (the quality gate's threshold);
+# a 元 figure at or below it is indistinguishable from a plausible amount in 万元.
+FEE_PLAUSIBLE_MAX_WAN_YUAN = 1e4
+
+
+def missing_tables(defects: list[Defect] | tuple[Defect, ...]) -> set[str]:
+    """The tables a report's planted ``missing_table`` defects removed."""
+    return {d.detail["table"] for d in defects if d.kind == "missing_table"}
+
+
+def visible_defects(defects: list[Defect], serialization: str | None = None) -> list[Defect]:
+    """The planted defects a reader of the rendered report can see at all; the others are dropped from the record.
+
+    A fee in 元, a 2019 layout, a broken 上年结转 or glued digits live in tables: when the tables holding them are
+    missing, nothing of them reaches the bytes (a fee in a missing table 二, a layout no table shows, a 上年结转 row
+    that is not there, glued digits with no table 三/四 to glue).
+    """
+    gone = missing_tables(defects)
+    out = []
+    for d in defects:
+        if d.kind == "fee_magnitude" and "table2" in gone:
+            continue
+        if d.kind == "format_2019_late" and {"table2", "table3"} <= gone:
+            continue
+        if d.kind == "carry_over_break" and "table3" in gone:
+            continue
+        if d.kind == "glued_digits" and {"table3", "table4"} <= gone:
+            continue
+        out.append(d)
+    return out
 
 
 def choose_defect_kinds(rng: random.Random, rate: float) -> tuple[str, ...]:
@@ -229,8 +259,14 @@ def plant_missing_row(rng: random.Random, fv: str, t3: Table3, statuses: dict[st
 
 
 def plant_fee_magnitude(rng: random.Random, t2: Table2, intended_t2: Table2) -> Defect:
-    """行政事业性收费 entered in 元 under the 万元 header."""
-    wan = intended_t2.get("fees_wan_yuan") or round(rng.uniform(1.2, 50.0), 2)
+    """行政事业性收费 entered in 元 under the 万元 header.
+
+    Only a figure above :data:`FEE_PLAUSIBLE_MAX_WAN_YUAN` can be told from a real amount in 万元 (format-spec §2),
+    so an intended amount of 1 万元 or less (its 元 figure still plausible) is replaced by a larger one.
+    """
+    wan = intended_t2.get("fees_wan_yuan") or 0
+    if float(wan) * 10000 <= FEE_PLAUSIBLE_MAX_WAN_YUAN:
+        wan = round(rng.uniform(1.2, 50.0), 2)
     intended_t2["fees_wan_yuan"] = wan
     yuan = round(float(wan) * 10000, 2)
     t2["fees_wan_yuan"] = int(yuan) if float(yuan).is_integer() else yuan

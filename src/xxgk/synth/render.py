@@ -12,6 +12,7 @@ import html
 import random
 from dataclasses import replace
 
+from xxgk.synth.defects import visible_defects
 from xxgk.synth.layout import Block, Grid, GridCell, build_blocks
 from xxgk.synth.model import Defect, Report
 from xxgk.synth.style import HTML_SERIALIZATIONS, SERIALIZATIONS, Style
@@ -96,7 +97,8 @@ def effective_report(report: Report, serialization: str | None = None, **options
     defects = report.defects
     has_glued = any(d.kind == "glued_digits" for d in defects)
     if style.serialization == "glued" and not has_glued:
-        defects = (*defects, Defect("glued_digits", "glued_split", (), {"glue_rows": style.glue_rows}))
+        defects = tuple(visible_defects([*defects, Defect("glued_digits", "glued_split", (),
+                                                          {"glue_rows": style.glue_rows})]))
     elif style.serialization != "glued" and has_glued:
         defects = tuple(d for d in defects if d.kind != "glued_digits")
     return replace(report, style=style, defects=defects)

@@ -16,7 +16,7 @@ import re
 from collections import Counter
 
 from xxgk.parsing import labels
-from xxgk.parsing.cells import LABEL, NUMBER, classify
+from xxgk.parsing.cells import LABEL, classify
 from xxgk.parsing.model import Cell, Document, Row, new_tuple
 from xxgk.parsing.normalize import fold_text, label_numbering, normalize_label
 from xxgk.schema.keys import TABLE3_ROW_SPECS
@@ -42,7 +42,7 @@ def read_text(text: str, *, media_type: str = "text", encoding: str | None = Non
             rows.append(Row(tuple(current), current[0].loc, is_grid=False))
             current.clear()
 
-    for index, (kind, pieces, _) in enumerate(infos):
+    for index, (kind, pieces) in enumerate(infos):
         if kind == BLANK_LINE:
             gap += 1
             continue
@@ -63,10 +63,9 @@ def read_text(text: str, *, media_type: str = "text", encoding: str | None = Non
                     current.append(cell)
                     continue
                 if position == 0 and current and gap > base_gap:
-                    # An extra blank line inside a run of values is an empty cell (seed 004's R04); an empty cell
-                    # written with its own separator adds base_gap + 1 blank lines, so round up per cell.
-                    n_empty = -(-(gap - base_gap) // (base_gap + 1))
-                    current.extend(Cell("", f"{loc} (blank line)") for _ in range(n_empty))
+                    # Each extra blank line inside a run of values is an empty cell (format-spec §7, seed 004's
+                    # R04): an empty cell is an empty line, and the separator follows only non-empty lines.
+                    current.extend(Cell("", f"{loc} (blank line)") for _ in range(gap - base_gap))
                 current.append(cell)
         gap = 0
     flush()
@@ -74,7 +73,7 @@ def read_text(text: str, *, media_type: str = "text", encoding: str | None = Non
 
 
 MAX_CACHED_LINE = 240  # table lines repeat across reports (labels, small counts); long prose lines do not
-LineInfo = tuple[int, tuple, bool]  # kind, cells (grid texts, or (text, is_label) pieces), is a one-number line
+LineInfo = tuple[int, tuple]  # kind, cells (grid texts, or (text, is_label) pieces)
 
 
 def _line_info(line: str) -> LineInfo:
@@ -85,13 +84,11 @@ def _line_info(line: str) -> LineInfo:
 def _read_line(line: str) -> LineInfo:
     kind = _line_kind(line)
     if kind == GRID_LINE:
-        return kind, tuple(_split_grid(line)), False
+        return kind, tuple(_split_grid(line))
     if kind != SINGLE_LINE:
-        return kind, (), False
+        return kind, ()
     pieces = split_glued(line) or [_strip_terminator(line)]
-    classified = tuple((piece, classify(piece).kind == LABEL) for piece in pieces)
-    is_number = classify(_strip_terminator(line)).kind == NUMBER
-    return kind, classified, is_number
+    return kind, tuple((piece, classify(piece).kind == LABEL) for piece in pieces)
 
 
 _cached_line_info = functools.lru_cache(maxsize=1 << 15)(_read_line)
@@ -131,14 +128,18 @@ def _strip_terminator(line: str) -> str:
 
 
 def _typical_gap_before_values(infos: list[LineInfo]) -> int:
-    """The usual number of blank lines before a one-cell value line (0 for seed 000, 1 for seed 004)."""
+    """The usual number of blank lines before a one-cell line (0 for seed 000, 1 for seed 004).
+
+    Counted over every one-cell line, labels too: counting value lines alone is misled by a table whose value
+    runs mostly start after empty cells (every applicant cell of all-zero rows left blank).
+    """
     gaps: Counter[int] = Counter()
     gap = 0
-    for kind, _, is_number in infos:
+    for kind, _ in infos:
         if kind == BLANK_LINE:
             gap += 1
             continue
-        if is_number:
+        if kind == SINGLE_LINE:
             gaps[gap] += 1
         gap = 0
     return gaps.most_common(1)[0][0] if gaps else 0

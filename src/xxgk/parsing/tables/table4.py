@@ -97,11 +97,14 @@ def _trim(values: list[Cell]) -> list[Cell]:
 def _read_glued(cell: Cell, result: TableResult) -> None:
     run = cell.text.strip()
     candidates = glued.sum_group_splits(run, GROUP_SIZE, N_VALUES // GROUP_SIZE)
-    if len(candidates) == 1:
-        for key, part in zip(TABLE4_KEYS, candidates[0], strict=True):
+    only = glued.only_split(run, N_VALUES) if not candidates else None
+    if len(candidates) == 1 or only is not None:
+        # One split satisfying I4; or one reading of the digits at all (the published numbers, I4 checked later).
+        for key, part in zip(TABLE4_KEYS, candidates[0] if candidates else only, strict=True):
             result.cells[cell_id("table4", key)] = CellValue(part, "reported", run, None, cell.loc)
         result.issues.append(Issue("glued_split", RULES["glued_split"].severity,
-                                   "table 四 glued digits split with I4", (), cell.loc))
+                                   "table 四 glued digits split with I4" if candidates else
+                                   "table 四 glued digits read as the only split into 15 counts", (), cell.loc))
         return
     for key in TABLE4_KEYS:
         result.cells[cell_id("table4", key)] = CellValue(None, "blank", run, None, cell.loc)
@@ -109,3 +112,10 @@ def _read_glued(cell: Cell, result: TableResult) -> None:
                                f"table 四 digits {run!r} admit {len(candidates)} splits consistent with I4; "
                                "left unread",
                                tuple(cell_id("table4", k) for k in TABLE4_KEYS), cell.loc))
+    if not candidates and glued.fits(run, [None] * N_VALUES):
+        # Every reading of the digits as fifteen counts breaks I4: the published table breaks it.
+        result.issues.append(Issue("I4", RULES["I4"].severity,
+                                   f"I4 ({RULES['I4'].description}) does not hold: no reading of the glued digits "
+                                   f"{run!r} as {N_VALUES} counts has 总计 = Σ in every group "
+                                   "(unless a cell was blank)",
+                                   tuple(cell_id("table4", k) for k in TABLE4_KEYS), cell.loc))
