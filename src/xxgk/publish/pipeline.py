@@ -103,11 +103,11 @@ def apply_verdict(results: pd.DataFrame, verdict: GateVerdict) -> pd.DataFrame:
     out = results.copy(deep=False)  # copy-on-write: setting ``passed`` below leaves ``results`` as it was
     covered = out["gate_column"].isin(verdict.evaluated_columns)
     gate_failed = pd.Series(False, index=out.index, dtype=bool)
-    if verdict.failed:  # few pairs fail: test the pair only where both its report and its column failed somewhere
-        candidates = out.index[out["source_sha256"].isin({s for s, _ in verdict.failed})
-                               & out["gate_column"].isin({c for _, c in verdict.failed})]
-        pairs = zip(out.loc[candidates, "source_sha256"], out.loc[candidates, "gate_column"], strict=True)
-        gate_failed[candidates] = [(s, c) in verdict.failed for s, c in pairs]
+    if verdict.failed:
+        failed_keys = pa.array([f"{s}{VERSION_SEPARATOR}{c}" for s, c in verdict.failed], type=pa.string())
+        keys = pc.binary_join_element_wise(pa.array(out["source_sha256"], type=pa.string()),
+                                           pa.array(out["gate_column"], type=pa.string()), VERSION_SEPARATOR)
+        gate_failed[:] = pc.is_in(keys, value_set=failed_keys).to_numpy(zero_copy_only=False)
     disagree = covered & (gate_failed == out["passed"].astype(bool))
     if disagree.any():
         logger.warning("%s and the rule engine disagree on %d checks (first: %s); the gate decides",
@@ -498,12 +498,14 @@ def add_source_lines(store: ObjectStore, quarantine: pd.DataFrame, results: pd.D
     located = cells[cells["loc"].notna()] if "loc" in cells.columns else cells.iloc[:0].assign(loc=None)
     locs_of = {sha: g for sha, g in located.groupby("source_sha256", observed=True)}
     out = quarantine.copy()
-    for i, sha in zip(out.index, out["source_sha256"], strict=True):
+    snippets = list(out["snippet"])
+    locs_of = {sha: list(zip(g["cell_id"].astype(str), g["loc"].astype(str), strict=True))
+               for sha, g in locs_of.items()}
+    for i, sha in enumerate(out["source_sha256"]):
         if str(media.get(sha) or "").split(";")[0].strip() not in TEXT_MEDIA_TYPES:
             continue
         ids = {c for cl in failed_cells.get(sha, []) for c in str(cl).split(",") if c}
-        own = locs_of.get(sha)
-        locs = own.loc[own["cell_id"].isin(ids), "loc"] if own is not None else []
+        locs = [loc for cid, loc in locs_of.get(sha, []) if cid in ids]
         numbers = [int(m.group(1)) for loc in locs if (m := LINE_LOC.match(str(loc)))]
         try:
             text, _ = decode_text(store.get_bytes(raw_key(sha)))
@@ -514,7 +516,8 @@ def add_source_lines(store: ObjectStore, quarantine: pd.DataFrame, results: pd.D
         else:  # nothing located (no tables, no agency): the start of the source tells what the file is
             first = [n for n, line in enumerate(text.splitlines(), 1) if line.strip()][:8]
             shown = f"— start of the source —\n{source_lines(text, first, context=0)}"
-        out.loc[i, "snippet"] = f"{out.loc[i, 'snippet']}\n{shown}"
+        snippets[i] = f"{snippets[i]}\n{shown}"
+    out["snippet"] = pd.Series(snippets, index=out.index, dtype=out["snippet"].dtype)
     return out
 
 

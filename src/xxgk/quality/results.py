@@ -159,9 +159,15 @@ def offending_snippets(results: pd.DataFrame, cells: pd.DataFrame, sections: pd.
     texts = (sections.groupby("source_sha256", observed=True)["text"].apply(lambda s: " ".join(map(str, s)))
              if sections is not None and not sections.empty else pd.Series(dtype=object))
     out = []
-    for sha, group in failed.groupby("source_sha256", sort=True, observed=True):
+    by_report: dict[str, tuple[list[str], str]] = {}
+    for sha, cell_list, message in zip(failed["source_sha256"].astype(str), failed["cells"].fillna("").astype(str),
+                                       failed["message"].astype(str), strict=True):
+        lists, first = by_report.setdefault(sha, ([], message))
+        lists.append(cell_list)
+    for sha in sorted(by_report):
+        cell_lists, first_message = by_report[sha]
         ids: list[str] = []
-        for cell_list in group["cells"].fillna(""):
+        for cell_list in cell_lists:
             for cid in str(cell_list).split(","):
                 if cid.startswith("table") and cid not in ids:
                     ids.append(cid)
@@ -179,7 +185,7 @@ def offending_snippets(results: pd.DataFrame, cells: pd.DataFrame, sections: pd.
         if not parts:
             missing = len(ids)
             head = str(texts.get(sha, "")).strip()
-            parts = [f"{missing} failing cells are not in the source." if missing else str(group["message"].iloc[0])]
+            parts = [f"{missing} failing cells are not in the source." if missing else first_message]
             parts.append(f"Report text: 「{head[:max_chars]}{'…' if len(head) > max_chars else ''}」" if head
                          else "No section of the report was recognised.")
         out.append({"source_sha256": sha, "snippet": "\n".join(parts)})
