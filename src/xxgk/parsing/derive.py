@@ -75,6 +75,16 @@ def identities_hold(values: Mapping[str, Number | None], identities: Iterable[Id
     return True
 
 
+def broken_rules(values: Mapping[str, Number | None], identities: Iterable[Identity]) -> set[str]:
+    """The rule ids of the identities whose cells are all known and whose sides differ (no issue text)."""
+    broken = set()
+    for identity in identities:
+        sides = _sides(values, identity)
+        if sides is not None and abs(sides[0] - sides[1]) > 1e-9:
+            broken.add(identity.rule_id)
+    return broken
+
+
 def check_identities(values: Mapping[str, Number | None], identities: Iterable[Identity]) -> list[Issue]:
     """One issue per identity whose cells are all known and whose sides differ."""
     issues = []

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from xxgk.parsing import glued, labels
 from xxgk.parsing.cells import BLANK, LABEL, NUMBER, classify
-from xxgk.parsing.derive import check_identities, derive_forced, identities_hold
+from xxgk.parsing.derive import broken_rules, derive_forced, identities_hold
 from xxgk.parsing.model import Cell, CellValue, Issue, Row
 from xxgk.parsing.normalize import normalize_label
 from xxgk.parsing.tables.common import (
@@ -257,7 +257,7 @@ def _breaks_identities(cells: dict[str, CellValue], identities: Sequence[Identit
     known = {k: v.value for k, v in cells.items()}
     derivable = [k for k, v in cells.items() if v.value is None and v.status != "na"]
     merged = {**known, **derive_forced(known, derivable, identities)}
-    return bool(check_identities(merged, identities)) or not _feasible(merged, derivable, identities)
+    return not identities_hold(merged, identities) or not _feasible(merged, derivable, identities)
 
 
 def _row_fits_somewhere(row: str, values: list[Cell], hit: LabelledRow, base: dict[str, CellValue],
@@ -297,7 +297,7 @@ def _place_lost_column(found: dict[str, LabelledRow], identities: Sequence[Ident
         known = {k: v.value for k, v in cells.items()}
         derivable = [k for k, v in cells.items() if v.value is None and v.status != "na"]
         merged = {**known, **derive_forced(known, derivable, identities)}
-        if not check_identities(merged, identities) and _feasible(merged, derivable, identities):
+        if identities_hold(merged, identities) and _feasible(merged, derivable, identities):
             outcomes.setdefault(tuple(merged.get(k) for k in row_cells), placed)
     if not outcomes:
         return False
@@ -410,9 +410,10 @@ def _split_glued_rows(
     searched_all = False
     if candidates and not solutions and math.prod(len(c) for c in candidates.values()) <= glued.MAX_COMBINATIONS:
         # None holds: which identities every reading breaks is what the report says (rare: a published break).
+        fixed_broken = broken_rules(base, [i for i in identities if candidate_cells.isdisjoint(i.cells)])
         for combo in itertools.product(*candidates.values()):
             values = reading(dict(zip(candidates, combo, strict=True)))
-            broken = {i.rule for i in check_identities(values, identities)}
+            broken = fixed_broken | broken_rules(values, varying)
             broken_per_reading.append(frozenset(broken or _forced_negative(values, result, all_identities)))
         searched_all = all(len(c) < glued.MAX_CANDIDATES for c in candidates.values())
     if len(solutions) == 1:
