@@ -62,6 +62,11 @@ def partition_value(year: object) -> str:
     return NULL_PARTITION if year is None or pd.isna(year) else str(int(year))  # type: ignore[call-overload]
 
 
+def _partitions(years: pd.Series) -> pd.Series:
+    """:func:`partition_value` of every row, vectorised (cell tables have a row per cell)."""
+    return years.astype("Int64").astype("string").fillna(NULL_PARTITION)
+
+
 def staging_key(table: str, year: object, bid: str) -> str:
     return f"{STAGING_PREFIX}/{table}/{PARTITION_COLUMN}={partition_value(year)}/part-{bid}.parquet"
 
@@ -135,7 +140,7 @@ def write_batch(store: ObjectStore, frames: dict[str, pd.DataFrame], parser_vers
     # ``reports`` goes last: it is what marks a report as staged, so a batch cut short is parsed again.
     for table in sorted(validated, key=lambda t: t == "reports"):
         df = validated[table]
-        part = df[PARTITION_COLUMN].map(partition_value)
+        part = _partitions(df[PARTITION_COLUMN])
         for year in years:
             key = staging_key(table, None if year == NULL_PARTITION else int(year), result.batch_id)
             store.put_bytes(key, to_parquet_bytes(table, df[part == year]), content_type="application/parquet")
