@@ -221,23 +221,21 @@ def _add_cells(cols: dict[str, list[Any]], shared: Row, ids: tuple[tuple[str, st
     cols["cell_id"].extend([i[0] for i in ids])
     cols["row_key"].extend([i[1] for i in ids])
     cols["col_key"].extend([i[2] for i in ids])
-    values, statuses = cols["value"], cols["status"]
-    texts, labels, locs = cols["raw_text"], cols["raw_label"], cols["loc"]
-    for (cid, _, _), cell in zip(ids, cells, strict=True):
-        if cell is None:
-            value, status = None, "absent"
-            texts.append(None)
-            labels.append(None)
-            locs.append(None)
-        else:
-            value, status = cell.value, cell.status
-            texts.append(cell.raw_text)
-            labels.append(cell.raw_label)
-            locs.append(cell.loc)
-        if derived and cid in derived:
-            value, status = derived[cid], "derived"
-        values.append(None if value is None else float(value))
-        statuses.append(status)
+    present = [_ABSENT if cell is None else cell for cell in cells]
+    cols["raw_text"].extend([c.raw_text for c in present])
+    cols["raw_label"].extend([c.raw_label for c in present])
+    cols["loc"].extend([c.loc for c in present])
+    values = [None if c.value is None else float(c.value) for c in present]
+    statuses = [c.status for c in present]
+    if derived:
+        for i, (cid, _, _) in enumerate(ids):
+            if cid in derived:
+                values[i], statuses[i] = float(derived[cid]), "derived"
+    cols["value"].extend(values)
+    cols["status"].extend(statuses)
+
+
+_ABSENT = CellValue(None, "absent")
 
 
 def _cell_columns(outcomes: list[ParseOutcome]) -> dict[str, dict[str, list[Any]]]:
