@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 from xxgk.schema.identities import Identity
 
@@ -154,32 +155,24 @@ def groups_total_hold(group_size: int) -> Callable[[tuple[int, ...]], bool]:
     return accept
 
 
-def choose_consistent(
-    candidates: dict[str, list[tuple[int, ...]]],
-    cells_of: Mapping[str, Sequence[str]],
-    known: Mapping[str, float | int | None],
-    identities: Iterable[Identity],
-) -> list[dict[str, tuple[int, ...]]]:
-    """The combinations of per-row candidate splits under which every identity involving them holds.
+@dataclass
+class _LinearSystem:
+    """The identities over candidate rows as running sums: each judged identity's Σ left − Σ right."""
 
-    ``cells_of[row]`` names the cells a split of ``row`` fills, ``known`` holds the other cells' values (None when
-    unknown: an identity with an unknown cell outside the candidate rows is not judged). Rows are chosen one at a
-    time, keeping each identity's running difference, and an identity is judged as soon as its last row is chosen,
-    which prunes the search early. The product over the rows is bounded by MAX_COMBINATIONS, past which the result
-    is the empty list (the caller then reports the rows as ambiguous).
-    """
-    total = 1
-    for options in candidates.values():
-        total *= max(1, len(options))
-        if total > MAX_COMBINATIONS:
-            return []
+    rows: list[str]  # the order rows are chosen in
+    offsets: list[float]  # per judged identity: its known cells' part of Σ left − Σ right
+    rule_ids: list[str]
+    judged_at: list[list[int]]  # identities complete once the row at that depth is chosen
+    terms: dict[str, list[tuple[int, int, int]]]  # row → (identity, part, sign)
+
+
+def _linear_system(candidates: dict[str, list[tuple[int, ...]]], cells_of: Mapping[str, Sequence[str]],
+                   known: Mapping[str, float | int | None], identities: Iterable[Identity]) -> _LinearSystem:
     # Rows with few candidates first: they prune without branching.
     rows = sorted(candidates, key=lambda row: len(candidates[row]))
     depth_of = {row: depth for depth, row in enumerate(rows)}
     position = {cell: (row, i) for row in rows for i, cell in enumerate(cells_of[row])}
-    offsets: list[float] = []  # per judged identity: Σ left − Σ right over the known cells
-    judged_at: list[list[int]] = [[] for _ in rows]  # identities complete once the row at that depth is chosen
-    terms: dict[str, list[tuple[int, int, int]]] = {row: [] for row in rows}  # row → (identity, part, sign)
+    system = _LinearSystem(rows, [], [], [[] for _ in rows], {row: [] for row in rows})
     for identity in identities:
         offset: float = 0
         last = -1
@@ -200,14 +193,44 @@ def choose_consistent(
             break
         if last < 0:
             continue  # not judged, or involves no candidate row (the caller judges those once)
-        index = len(offsets)
-        offsets.append(offset)
-        judged_at[last].append(index)
+        index = len(system.offsets)
+        system.offsets.append(offset)
+        system.rule_ids.append(identity.rule_id)
+        system.judged_at[last].append(index)
         for row, part, sign in row_terms:
-            terms[row].append((index, part, sign))
+            system.terms[row].append((index, part, sign))
+    return system
 
+
+def _too_many(candidates: dict[str, list[tuple[int, ...]]]) -> bool:
+    total = 1
+    for options in candidates.values():
+        total *= max(1, len(options))
+        if total > MAX_COMBINATIONS:
+            return True
+    return False
+
+
+def choose_consistent(
+    candidates: dict[str, list[tuple[int, ...]]],
+    cells_of: Mapping[str, Sequence[str]],
+    known: Mapping[str, float | int | None],
+    identities: Iterable[Identity],
+) -> list[dict[str, tuple[int, ...]]]:
+    """The combinations of per-row candidate splits under which every identity involving them holds.
+
+    ``cells_of[row]`` names the cells a split of ``row`` fills, ``known`` holds the other cells' values (None when
+    unknown: an identity with an unknown cell outside the candidate rows is not judged). Rows are chosen one at a
+    time, keeping each identity's running difference, and an identity is judged as soon as its last row is chosen,
+    which prunes the search early. The product over the rows is bounded by MAX_COMBINATIONS, past which the result
+    is the empty list (the caller then reports the rows as ambiguous).
+    """
+    if _too_many(candidates):
+        return []
+    system = _linear_system(candidates, cells_of, known, identities)
+    rows, terms, judged_at = system.rows, system.terms, system.judged_at
     solutions: list[dict[str, tuple[int, ...]]] = []
-    running = offsets[:]
+    running = system.offsets[:]
     choice: dict[str, tuple[int, ...]] = {}
 
     def extend(depth: int) -> None:
@@ -226,3 +249,37 @@ def choose_consistent(
 
     extend(0)
     return solutions
+
+
+def reading_verdicts(
+    candidates: dict[str, list[tuple[int, ...]]],
+    cells_of: Mapping[str, Sequence[str]],
+    known: Mapping[str, float | int | None],
+    identities: Iterable[Identity],
+) -> list[tuple[dict[str, tuple[int, ...]], frozenset[str]]]:
+    """Every combination of the rows' candidate splits with the rule ids of the identities (among those involving
+    a candidate row, judged as in :func:`choose_consistent`) it breaks; [] past MAX_COMBINATIONS."""
+    if _too_many(candidates):
+        return []
+    system = _linear_system(candidates, cells_of, known, identities)
+    rows, terms = system.rows, system.terms
+    running = system.offsets[:]
+    choice: dict[str, tuple[int, ...]] = {}
+    out: list[tuple[dict[str, tuple[int, ...]], frozenset[str]]] = []
+
+    def extend(depth: int) -> None:
+        if depth == len(rows):
+            broken = frozenset(rule for rule, diff in zip(system.rule_ids, running, strict=True) if abs(diff) > 1e-9)
+            out.append(({row: choice[row] for row in candidates}, broken))
+            return
+        row = rows[depth]
+        for parts in candidates[row]:
+            for index, part, sign in terms[row]:
+                running[index] += sign * parts[part]
+            choice[row] = parts
+            extend(depth + 1)
+            for index, part, sign in terms[row]:
+                running[index] -= sign * parts[part]
+
+    extend(0)
+    return out

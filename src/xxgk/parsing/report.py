@@ -6,6 +6,7 @@ spam. Never raises for bad input: unreadable bytes give a report with every tabl
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from pathlib import Path
@@ -25,7 +26,7 @@ from xxgk.parsing.tables.table2 import read_table2
 from xxgk.parsing.tables.table3 import read_table3
 from xxgk.parsing.tables.table4 import read_table4
 from xxgk.schema.identities import RULES, table3_identities, table4_identities
-from xxgk.schema.keys import TABLE2_KEYS, TABLE3_COLS, TABLE3_ROWS, TABLE4_KEYS, cell_id
+from xxgk.schema.keys import TABLE2_KEYS, TABLE3_COLS, TABLE3_ROWS, TABLE3_ROWS_NOT_IN_LAYOUT, TABLE4_KEYS, cell_id
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +104,11 @@ def parse_document(document: Document) -> ParsedReport:
     identities = (table3_identities(layout or "2021") if t3.found else ()) + (table4_identities() if t4.found else ())
     cells: dict[str, CellValue] = {**t2.cells, **t3.cells, **t4.cells}
     values = {k: v.value for k, v in cells.items()}
-    derivable = [k for k, v in cells.items() if v.status in ("blank", "absent", "na") and _in_present_table(k, t3, t4)
-                 and not _not_in_layout(k, layout)]
+    found = {name for name, table in (("table2", t2), ("table3", t3), ("table4", t4)) if table.found}
+    outside_layout = _cells_not_in_layout(layout)
+    # Derivable: missing cells of tables 三 and 四 (table 二 has no identities) that the layout has.
+    derivable = [k for k, v in cells.items() if v.status in ("blank", "absent", "na") and k[:6] in found
+                 and k[:6] != "table2" and k not in outside_layout]
     glued_unread = [i for i in t3.issues + t4.issues if i.rule == "glued_ambiguous"]
     derived = _derive_agreeing_with_glued(values, derivable, identities, cells, glued_unread)
     merged = {**values, **derived}
@@ -120,8 +124,8 @@ def parse_document(document: Document) -> ParsedReport:
         issues.append(Issue("cell_derived", RULES["cell_derived"].severity,
                             f"{len(derived)} cells missing in the source were derived from the identities",
                             tuple(derived)))
-    missing = [k for k, v in cells.items() if merged.get(k) is None and v.status != "na"
-               and _table_found(k, t2, t3, t4) and not _not_in_layout(k, layout)]
+    missing = [k for k, v in cells.items() if merged.get(k) is None and v.status != "na" and k[:6] in found
+               and k not in outside_layout]
     if missing:
         issues.append(Issue("cells_incomplete", RULES["cells_incomplete"].severity,
                             f"{len(missing)} cells are neither reported nor derivable", tuple(missing)))
@@ -199,20 +203,11 @@ def _settled_by_identities(issue: Issue, derived: dict[str, int | float]) -> Iss
     return issue
 
 
-def _table_found(cell: str, *tables) -> bool:
-    t2, t3, t4 = tables
-    return {"table2": t2, "table3": t3, "table4": t4}[cell.split(".", 1)[0]].found
-
-
-def _in_present_table(cell: str, t3, t4) -> bool:
-    return (cell.startswith("table3.") and t3.found) or (cell.startswith("table4.") and t4.found)
-
-
-def _not_in_layout(cell: str, layout: str | None) -> bool:
-    from xxgk.schema.keys import TABLE3_ROWS_NOT_IN_LAYOUT
-
-    parts = cell.split(".")
-    return parts[0] == "table3" and parts[1] in TABLE3_ROWS_NOT_IN_LAYOUT.get(layout or "2021", ())
+@functools.cache
+def _cells_not_in_layout(layout: str | None) -> frozenset[str]:
+    """Table 三 cells of rows the layout does not have (2019 has no （六） sub-rows, 2021 no single 其他处理 row)."""
+    rows = TABLE3_ROWS_NOT_IN_LAYOUT.get(layout or "2021", ())
+    return frozenset(cell_id("table3", row, col) for row in rows for col in TABLE3_COLS)
 
 
 def _check_values(cells: dict[str, CellValue]) -> list[Issue]:

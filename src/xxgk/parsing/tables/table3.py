@@ -411,10 +411,10 @@ def _split_glued_rows(
     if candidates and not solutions and math.prod(len(c) for c in candidates.values()) <= glued.MAX_COMBINATIONS:
         # None holds: which identities every reading breaks is what the report says (rare: a published break).
         fixed_broken = broken_rules(base, [i for i in identities if candidate_cells.isdisjoint(i.cells)])
-        for combo in itertools.product(*candidates.values()):
-            values = reading(dict(zip(candidates, combo, strict=True)))
-            broken = fixed_broken | broken_rules(values, varying)
-            broken_per_reading.append(frozenset(broken or _forced_negative(values, result, all_identities)))
+        for choice, broken in glued.reading_verdicts(candidates, row_cells, base, varying):
+            broken = fixed_broken | broken
+            broken_per_reading.append(frozenset(broken or _forced_negative(reading(choice), result,
+                                                                           all_identities)))
         searched_all = all(len(c) < glued.MAX_CANDIDATES for c in candidates.values())
     if len(solutions) == 1:
         chosen = solutions[0]
