@@ -252,3 +252,19 @@ def test_gate_frame_holds_one_residual_column_per_check() -> None:
     assert set(results["gate_column"]) <= set(frame.columns)
     bad = frame[frame["I4__review"] != 0]
     assert list(bad["agency_name"]) == [VICTIM]
+
+
+@pytest.mark.parametrize(("agency", "fee", "flagged"), [
+    ("旁观镇人民政府", 20_000.0, True),  # a township: above 10^4 万元 is 元 entered as 万元
+    ("旁观镇人民政府", 9_000.0, False),
+    (VICTIM, 16_849.77, False),  # a county's fee of that size is plausible (format-spec §2 limits townships)
+    (VICTIM, 1_356_000.0, True),
+])
+def test_fee_limit_depends_on_the_agency_level(agency: str, fee: float, flagged: bool) -> None:
+    reports = _population()
+    target = next(r for r in reports if r.agency_name == agency and r.report_year == 2024)
+    target.set(cell_id("table2", "fees_wan_yuan"), fee)
+    results = _run(reports)
+    fee_checks = results[(results["rule_id"] == "fee_magnitude") & (results["agency_name"] == agency)
+                         & (results["report_year"] == 2024)]
+    assert len(fee_checks) == 1 and bool(fee_checks["passed"].iloc[0]) is not flagged

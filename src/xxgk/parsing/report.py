@@ -27,14 +27,12 @@ from xxgk.parsing.tables.table3 import read_table3
 from xxgk.parsing.tables.table4 import read_table4
 from xxgk.schema.identities import RULES, table3_identities, table4_identities
 from xxgk.schema.keys import TABLE2_KEYS, TABLE3_COLS, TABLE3_ROWS, TABLE3_ROWS_NOT_IN_LAYOUT, TABLE4_KEYS, cell_id
+from xxgk.schema.limits import fee_limit_wan_yuan
 
 logger = logging.getLogger(__name__)
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 MAX_REPLACEMENT_SHARE = 0.02  # more undecodable characters than this: not a text report
-TOWNSHIP_FEE_LIMIT_WAN_YUAN = 1e4  # format-spec §2: a township fee above this looks like 元 entered as 万元
-ANY_FEE_LIMIT_WAN_YUAN = 1e6
-_TOWNSHIP = re.compile(r"(镇|乡|街道|街道办事处)(人民政府)?$")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 
 
@@ -227,7 +225,7 @@ def _fee_magnitude(cells: dict[str, CellValue], agency: str | None) -> list[Issu
     fee = cells[cell_id("table2", "fees_wan_yuan")].value
     if fee is None:
         return []
-    limit = TOWNSHIP_FEE_LIMIT_WAN_YUAN if agency and _TOWNSHIP.search(agency) else ANY_FEE_LIMIT_WAN_YUAN
+    limit = fee_limit_wan_yuan(agency)
     if fee > limit:
         return [_issue("fee_magnitude", f"行政事业性收费 {fee} 万元 exceeds {limit:g} 万元 for this agency; "
                        "possibly 元 entered as 万元", (cell_id("table2", "fees_wan_yuan"),))]

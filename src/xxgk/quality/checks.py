@@ -35,6 +35,7 @@ from xxgk.schema.keys import (
     TABLE4_KEYS,
     cell_id,
 )
+from xxgk.schema.limits import ANY_FEE_LIMIT_WAN_YUAN, TOWNSHIP_FEE_LIMIT_WAN_YUAN, is_township
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +90,8 @@ class CheckThresholds:
 
     min_year: int = 2019
     max_year: int = field(default_factory=lambda: dt.date.today().year)
-    fee_max_wan_yuan: float = 1e4
+    fee_max_wan_yuan_township: float = TOWNSHIP_FEE_LIMIT_WAN_YUAN
+    fee_max_wan_yuan: float = ANY_FEE_LIMIT_WAN_YUAN
     yoy_ratio: float = 10.0
     yoy_min_delta: float = 100.0
     text_tolerance: float = 0.0
@@ -504,16 +506,21 @@ def check_yoy(inputs: CheckInputs, thresholds: CheckThresholds) -> list[_Block |
 
 
 def check_fee_magnitude(inputs: CheckInputs, thresholds: CheckThresholds) -> list[_Block | None]:
-    """fee_magnitude: 行政事业性收费 above the limit (万元) looks like 元 entered as 万元."""
+    """fee_magnitude: 行政事业性收费 above the limit (万元) looks like 元 entered as 万元; the limit is the township one
+    for 乡/镇/街道 and the general one otherwise (as the parser's warning, :mod:`xxgk.schema.limits`)."""
     rep = inputs.reports
     fee = inputs.values[FEE_CELL]
-    excess = (fee - thresholds.fee_max_wan_yuan).clip(lower=0)
+    township = rep["agency_name"].map(is_township).astype(bool).to_numpy()
+    limit = pd.Series(np.where(township, thresholds.fee_max_wan_yuan_township, thresholds.fee_max_wan_yuan),
+                      index=fee.index)
+    excess = (fee - limit).clip(lower=0)
+
     def msg(f: np.ndarray) -> pd.Series:
-        return ("行政事业性收费 " + fee[f].map(_fmt)
-                + f" 万元 exceeds {thresholds.fee_max_wan_yuan:g} 万元: 元 entered as 万元?")
+        return ("行政事业性收费 " + fee[f].map(_fmt) + " 万元 exceeds " + limit[f].map(_fmt)
+                + " 万元 for this agency: 元 entered as 万元?")
 
     return [_rows(rep, fee.notna(), "fee_magnitude", "fee_magnitude.fees_wan_yuan", left=fee,
-                  right=thresholds.fee_max_wan_yuan, delta=excess, cells=FEE_CELL, message=msg)]
+                  right=limit, delta=excess, cells=FEE_CELL, message=msg)]
 
 
 def check_spam(inputs: CheckInputs) -> list[_Block | None]:
