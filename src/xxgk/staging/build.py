@@ -34,7 +34,7 @@ from xxgk.storage.base import ObjectStore
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BATCH_SIZE = 200
+DEFAULT_BATCH_SIZE = 1000  # reports per staging batch: fewer, larger Parquet files; one warm sandbox each
 WAREHOUSE_FILE = "xxgk.duckdb"
 
 
