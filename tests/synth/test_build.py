@@ -153,11 +153,13 @@ def test_defects_in_missing_tables_are_not_recorded() -> None:
     assert seen > 5
 
 
-def test_fee_magnitude_is_always_beyond_a_plausible_amount() -> None:
-    """A fee in 元 only shows when its figure exceeds what a 万元 amount can plausibly be (format-spec §2)."""
-    from xxgk.synth.defects import FEE_PLAUSIBLE_MAX_WAN_YUAN
+@pytest.mark.parametrize("level", ["township", "county"])
+def test_fee_magnitude_is_always_beyond_a_plausible_amount(level: str) -> None:
+    """A fee in 元 only shows when its figure exceeds what a 万元 amount can plausibly be for that agency (format-spec
+    §2): 10^4 万元 for a township, 10^6 for larger agencies, as the parser and the gate judge it."""
+    from xxgk.schema.limits import fee_limit_wan_yuan
 
     rng = random.Random(209)
     for _ in range(60):
-        report = random_report(rng, defects=("fee_magnitude",), level="township", year=2023)
-        assert report.table2["fees_wan_yuan"] > FEE_PLAUSIBLE_MAX_WAN_YUAN
+        report = random_report(rng, defects=("fee_magnitude",), level=level, year=2023)
+        assert report.values.table2["fees_wan_yuan"] > fee_limit_wan_yuan(report.agency.name)

@@ -123,7 +123,8 @@ def build_report(
         elif kind == "spam":
             planted.append(D.plant_spam(rng, sections))
     if "fee_magnitude" in kinds and fv == "2021" and "table2" not in D.missing_tables(planted):
-        planted.append(D.plant_fee_magnitude(rng, t2, intended.table2))  # after the tables it needs are known
+        # after the tables it needs are known
+        planted.append(D.plant_fee_magnitude(rng, t2, intended.table2, agency.name))
     if any(d.kind == "identity_break" for d in planted):
         broken = list(broken_identities(published, fv))
         planted = [Defect(d.kind, d.rule, d.cells, {**d.detail, "identities": broken})

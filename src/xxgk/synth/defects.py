@@ -23,6 +23,7 @@ from xxgk.schema.keys import (
     TABLE4_LEAVES,
     cell_id,
 )
+from xxgk.schema.limits import fee_limit_wan_yuan
 from xxgk.synth.model import Defect, Table2, Table3, Table4, Values, broken_identities
 from xxgk.synth.style import SPAM_FOOTERS, SPAM_PHRASES
 
@@ -58,7 +59,6 @@ DEFECT_RULES: dict[str, str | None] = {
 assert all(r is None or r in RULES for r in DEFECT_RULES.values())
 # format-spec §2: a 行政事业性收费 above this many 万元 looks like 元 entered as 万元 (the quality gate's threshold);
 # a 元 figure at or below it is indistinguishable from a plausible amount in 万元.
-FEE_PLAUSIBLE_MAX_WAN_YUAN = 1e4
 
 
 def missing_tables(defects: list[Defect] | tuple[Defect, ...]) -> set[str]:
@@ -258,15 +258,17 @@ def plant_missing_row(rng: random.Random, fv: str, t3: Table3, statuses: dict[st
     return Defect("missing_row", "cell_derived", tuple(cells), {"row": row})
 
 
-def plant_fee_magnitude(rng: random.Random, t2: Table2, intended_t2: Table2) -> Defect:
+def plant_fee_magnitude(rng: random.Random, t2: Table2, intended_t2: Table2, agency_name: str) -> Defect:
     """行政事业性收费 entered in 元 under the 万元 header.
 
-    Only a figure above :data:`FEE_PLAUSIBLE_MAX_WAN_YUAN` can be told from a real amount in 万元 (format-spec §2),
-    so an intended amount of 1 万元 or less (its 元 figure still plausible) is replaced by a larger one.
+    Only a figure above the agency's plausible 万元 amount (:func:`xxgk.schema.limits.fee_limit_wan_yuan`: 10^4 for
+    a township, 10^6 otherwise; format-spec §2) can be told from a real amount in 万元, so an intended amount whose
+    元 figure would still be plausible is replaced by a larger one.
     """
+    limit = fee_limit_wan_yuan(agency_name)
     wan = intended_t2.get("fees_wan_yuan") or 0
-    if float(wan) * 10000 <= FEE_PLAUSIBLE_MAX_WAN_YUAN:
-        wan = round(rng.uniform(1.2, 50.0), 2)
+    if float(wan) * 10000 <= limit:
+        wan = round(rng.uniform(1.2, 50.0) * limit / 10000, 2)
     intended_t2["fees_wan_yuan"] = wan
     yuan = round(float(wan) * 10000, 2)
     t2["fees_wan_yuan"] = int(yuan) if float(yuan).is_integer() else yuan
