@@ -211,6 +211,32 @@ def _too_many(candidates: dict[str, list[tuple[int, ...]]]) -> bool:
     return False
 
 
+def _walk(candidates: dict[str, list[tuple[int, ...]]], system: _LinearSystem, *,
+          prune: bool) -> Iterator[tuple[dict[str, tuple[int, ...]], frozenset[str]]]:
+    """Every combination of the rows' candidates with the rule ids of the judged identities it breaks, choosing one
+    row at a time on running sums; with ``prune``, a branch stops at the first identity its rows break."""
+    rows, terms, judged_at = system.rows, system.terms, system.judged_at
+    running = system.offsets[:]
+    choice: dict[str, tuple[int, ...]] = {}
+
+    def extend(depth: int) -> Iterator[tuple[dict[str, tuple[int, ...]], frozenset[str]]]:
+        if depth == len(rows):
+            broken = frozenset(rule for rule, diff in zip(system.rule_ids, running, strict=True) if abs(diff) > 1e-9)
+            yield {row: choice[row] for row in candidates}, broken
+            return
+        row = rows[depth]
+        for parts in candidates[row]:
+            for index, part, sign in terms[row]:
+                running[index] += sign * parts[part]
+            if not prune or all(abs(running[index]) <= 1e-9 for index in judged_at[depth]):
+                choice[row] = parts
+                yield from extend(depth + 1)
+            for index, part, sign in terms[row]:
+                running[index] -= sign * parts[part]
+
+    yield from extend(0)
+
+
 def choose_consistent(
     candidates: dict[str, list[tuple[int, ...]]],
     cells_of: Mapping[str, Sequence[str]],
@@ -228,27 +254,7 @@ def choose_consistent(
     if _too_many(candidates):
         return []
     system = _linear_system(candidates, cells_of, known, identities)
-    rows, terms, judged_at = system.rows, system.terms, system.judged_at
-    solutions: list[dict[str, tuple[int, ...]]] = []
-    running = system.offsets[:]
-    choice: dict[str, tuple[int, ...]] = {}
-
-    def extend(depth: int) -> None:
-        if depth == len(rows):
-            solutions.append({row: choice[row] for row in candidates})
-            return
-        row = rows[depth]
-        for parts in candidates[row]:
-            for index, part, sign in terms[row]:
-                running[index] += sign * parts[part]
-            if all(abs(running[index]) <= 1e-9 for index in judged_at[depth]):
-                choice[row] = parts
-                extend(depth + 1)
-            for index, part, sign in terms[row]:
-                running[index] -= sign * parts[part]
-
-    extend(0)
-    return solutions
+    return [choice for choice, _ in _walk(candidates, system, prune=True)]
 
 
 def reading_verdicts(
@@ -261,25 +267,4 @@ def reading_verdicts(
     a candidate row, judged as in :func:`choose_consistent`) it breaks; [] past MAX_COMBINATIONS."""
     if _too_many(candidates):
         return []
-    system = _linear_system(candidates, cells_of, known, identities)
-    rows, terms = system.rows, system.terms
-    running = system.offsets[:]
-    choice: dict[str, tuple[int, ...]] = {}
-    out: list[tuple[dict[str, tuple[int, ...]], frozenset[str]]] = []
-
-    def extend(depth: int) -> None:
-        if depth == len(rows):
-            broken = frozenset(rule for rule, diff in zip(system.rule_ids, running, strict=True) if abs(diff) > 1e-9)
-            out.append(({row: choice[row] for row in candidates}, broken))
-            return
-        row = rows[depth]
-        for parts in candidates[row]:
-            for index, part, sign in terms[row]:
-                running[index] += sign * parts[part]
-            choice[row] = parts
-            extend(depth + 1)
-            for index, part, sign in terms[row]:
-                running[index] -= sign * parts[part]
-
-    extend(0)
-    return out
+    return list(_walk(candidates, _linear_system(candidates, cells_of, known, identities), prune=False))
