@@ -19,7 +19,40 @@ _CJK_DIGITS = "零一二三四五六七八九"
 
 def fold_text(text: str) -> str:
     """NFKC plus the folds NFKC leaves out (NBSP and ideographic space become plain spaces under NFKC)."""
-    return unicodedata.normalize("NFKC", text).replace("\u200b", "").replace("\ufeff", "")
+    return nfkc(text).replace("\u200b", "").replace("\ufeff", "")
+
+
+# Characters NFKC leaves alone (ASCII, the CJK Unified Ideographs, the common Chinese punctuation 、。〈〉《》「」
+# 『』【】〔〕 and quotes): a report is mostly these, and CPython's NFKC costs ~80 ns per character even on them.
+_NFKC_STABLE = "\x00-\x7f\u4e00-\u9fff\u3001\u3002\u3008-\u3011\u3014-\u301b\u2018\u2019\u201c\u201d\u00d7"
+_NOT_NFKC_STABLE = re.compile(f"([^{_NFKC_STABLE}]+)")
+_nfkc_of_stretch: dict[str, str] = {}
+MAX_CACHED_STRETCHES = 1 << 14
+
+
+def nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, several times faster on Chinese text.
+
+    Each stretch of other characters (full-width ，（）：) is replaced by its own NFKC form, giving a string
+    compatibility-equivalent to ``text`` (same NFKD). When that string is in NFKC it is NFKC(text); otherwise (a
+    combining mark composing across a stretch boundary, say) the whole text is normalised the slow way.
+    """
+    if text.isascii():
+        return text
+    parts = _NOT_NFKC_STABLE.split(text)
+    if len(parts) == 1:
+        return text
+    known = _nfkc_of_stretch
+    parts[1::2] = [known.get(part) or _nfkc_stretch(part) for part in parts[1::2]]
+    folded = "".join(parts)
+    return folded if unicodedata.is_normalized("NFKC", folded) else unicodedata.normalize("NFKC", text)
+
+
+def _nfkc_stretch(stretch: str) -> str:
+    folded = unicodedata.normalize("NFKC", stretch)
+    if len(_nfkc_of_stretch) < MAX_CACHED_STRETCHES:
+        _nfkc_of_stretch[stretch] = folded
+    return folded
 
 
 @functools.lru_cache(maxsize=1 << 16)

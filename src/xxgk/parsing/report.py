@@ -19,7 +19,7 @@ from xxgk.parsing.normalize import decode_bytes
 from xxgk.parsing.readers.binary import read_binary
 from xxgk.parsing.readers.errors import ReaderError
 from xxgk.parsing.readers.html import read_html
-from xxgk.parsing.readers.sniff import sniff_media_type
+from xxgk.parsing.readers.sniff import count_control_bytes, sniff_media_type
 from xxgk.parsing.readers.text import read_text
 from xxgk.parsing.tables.common import view_rows
 from xxgk.parsing.tables.table2 import read_table2
@@ -80,7 +80,9 @@ def read_document(data: bytes) -> Document:
     text, encoding = decode_bytes(data)
     if encoding == "utf-8-replace" and text.count("\ufffd") > MAX_REPLACEMENT_SHARE * len(text):
         raise ReaderError("input is neither UTF-8 nor GBK/GB18030 text and not a known document format")
-    if len(_CONTROL_CHARS.findall(text, 0, 20000)) > 0.01 * min(len(text), 20000) + 2:
+    # Each control character of UTF-8 or GB18030 text is one control byte: few in the bytes, none to count here.
+    if (encoding not in ("utf-8", "utf-8-sig", "gb18030", "utf-8-replace") or count_control_bytes(data) > 2) and len(
+            _CONTROL_CHARS.findall(text, 0, 20000)) > 0.01 * min(len(text), 20000) + 2:
         raise ReaderError("input looks binary (control characters), not a text report")
     if media_type == "html":
         return read_html(text, encoding=encoding, utf8=data if encoding == "utf-8" else None)

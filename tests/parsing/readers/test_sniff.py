@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from binary_fixtures import official_blocks, random_report, to_docx, to_xlsx
 
-from xxgk.parsing.readers.sniff import MEDIA_TYPES, sniff_media_type
+from xxgk.parsing.readers.sniff import MEDIA_TYPES, count_control_bytes, sniff_media_type
 
 
 def _zip(members: dict[str, bytes]) -> bytes:
@@ -44,6 +47,10 @@ def _png() -> bytes:
         pytest.param("BMW 政府信息公开工作年度报告".encode(), "text", id="text-starting-with-BM"),
         pytest.param(_zip({"a.txt": b"x"}), "zip", id="plain-zip"),
         pytest.param(b"PK\x03\x04garbage", "unknown", id="broken-zip"),
+        pytest.param("<!DOCTYPE HTML>\n<HTML><BODY><P>报告</P></BODY></HTML>".encode(), "html", id="html-uppercase"),
+        pytest.param("<  TABLE border=1><TR><TD>0</TD></TR></TABLE>".encode("gbk"), "html", id="html-uppercase-gbk"),
+        pytest.param("申请数量 <3 件，规章 | 0 |\n".encode(), "text", id="text-with-less-than"),
+        pytest.param(("报告\x01\x02正文\n" * 50).encode(), "unknown", id="text-with-control-characters"),
     ],
 )
 def test_sniffs_media_type_from_bytes(data: bytes, expected: str) -> None:
@@ -66,3 +73,8 @@ def test_agrees_with_the_ingestion_sniffer(docx_files: dict[str, bytes]) -> None
                "<html><body>规章</body></html>".encode(), _zip({"a.txt": b"x"}), docx_files["003"]]
     for data in samples:
         assert storage_sniff.sniff_media_type(data) == sniff_media_type(data)
+
+
+@given(st.binary(max_size=300))
+def test_control_bytes_are_counted_like_the_control_character_class(data: bytes) -> None:
+    assert count_control_bytes(data) == len(re.findall(rb"[\x00-\x08\x0b\x0e-\x1f]", data))

@@ -45,57 +45,26 @@ def read_html(text: str, *, encoding: str | None = None, utf8: bytes | None = No
         raise ReaderError("HTML has no content")
     etree.strip_elements(root, *_SKIP_TAGS, with_tail=False)
     rows: list[Row] = []
-    # Leaf tables become rows; in the text they stand as one line per row, so lines keep reading order.
+    # Leaf tables become rows; in the text each stands as one line per row, in place, so lines keep reading order.
+    # Emptying the table (C-level) before the text pass also spares that pass the table's hundreds of elements.
     leaf_tables = [table for table in root.iter("table") if table.find(".//table") is None]
-    stand_ins: list[tuple[etree._Element, str]] = []
     for table_index, table in enumerate(leaf_tables, start=1):
         # Formatting inside cells (Word wraps every cell in <p><span>…<o:p>) goes in one C-level pass: a cell's
         # text is the same, and most cells become a single text node.
         etree.strip_tags(table, *_CELL_FORMATTING_TAGS)
         table_rows = _table_rows(table, table_index)
         rows.extend(table_rows)
-        rows_text = "\n".join(" | ".join(c.text for c in row.cells if not c.is_span) for row in table_rows)
-        if any(c.text for row in table_rows for c in row.cells):
-            stand_ins.append((table, rows_text))
-        else:  # no text to find it by in the document's text: replace the element itself
-            root = _replace_element(root, table, rows_text)
+        table.clear(keep_tail=True)
+        table.text = "\n".join(" | ".join(c.text for c in row.cells if not c.is_span) for row in table_rows)
     # Block elements start and end lines: mark them with newlines, then take all the text in one C-level pass.
     for element in root.iter(*_BLOCK_TAGS):
         element.text = "\n" + (element.text or "")
         element.tail = "\n" + (element.tail or "")
-    all_text = _splice_tables(etree.tostring(root, method="text", encoding=str, with_tail=False), stand_ins)
+    all_text = etree.tostring(root, method="text", encoding=str, with_tail=False)
     lines = [line for line in (_SPACES.sub(" ", raw).strip() for raw in all_text.split("\n")) if line]
     if len(lines) > MAX_TEXT_LINES:
         raise ReaderError(f"HTML has more than {MAX_TEXT_LINES} lines of text")
     return Document(lines=tuple(lines), rows=tuple(rows), media_type="html", encoding=encoding)
-
-
-def _replace_element(root: etree._Element, table: etree._Element, rows_text: str) -> etree._Element:
-    stand_in = etree.Element("div")
-    stand_in.text = rows_text
-    stand_in.tail = table.tail
-    parent = table.getparent()
-    if parent is None:
-        return stand_in
-    parent.replace(table, stand_in)
-    return root
-
-
-def _splice_tables(all_text: str, stand_ins: list[tuple[etree._Element, str]]) -> str:
-    """The document's text with each leaf table's text replaced by its rows, one line each. A table's text is one
-    stretch of the document's text, after the previous table's (moving the elements instead costs more than the
-    rest of the reader)."""
-    pieces: list[str] = []
-    cursor = 0
-    for table, rows_text in stand_ins:
-        table_text = etree.tostring(table, method="text", encoding=str, with_tail=False)
-        at = all_text.find(table_text, cursor)
-        if at < 0:
-            continue  # not expected: the table's text then stays as the cells' text
-        pieces += (all_text[cursor:at], "\n", rows_text, "\n")
-        cursor = at + len(table_text)
-    pieces.append(all_text[cursor:])
-    return "".join(pieces)
 
 
 def cell_text(element: etree._Element) -> str:

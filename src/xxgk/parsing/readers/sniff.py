@@ -33,12 +33,15 @@ _IMAGE_MAGICS = (
     b"MM\x00*",  # TIFF big-endian
 )
 _BMP_HEADER_SIZES = (b"\x0c\0\0\0", b"\x28\0\0\0", b"\x40\0\0\0", b"\x6c\0\0\0", b"\x7c\0\0\0")
-_HTML_MARKERS = re.compile(
-    rb"<\s*(?:!doctype\s+html|html|head|body|table|tr|td|div|p|meta|title|span|br)\b", re.IGNORECASE
-)
+# Matched against ASCII-lowercased bytes: IGNORECASE makes the scan of a 64 KiB text file several times slower.
+_HTML_MARKERS = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|table|tr|td|div|p|meta|title|span|br)\b")
 
 
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f]")
+CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20)])  # outside \t \n \f \r
+
+
+def count_control_bytes(data: bytes) -> int:
+    return len(data) - len(data.translate(None, CONTROL_BYTES))
 
 
 def sniff_media_type(data: bytes) -> str:
@@ -106,9 +109,9 @@ def _sniff_text(head: bytes) -> str:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = head.decode("utf-16", errors="ignore")
         head = text.encode("utf-8")
-    if _HTML_MARKERS.search(head):
+    if b"<" in head and _HTML_MARKERS.search(head.lower()):
         return "html"
-    controls = len(_CONTROL_BYTES.findall(head))
+    controls = count_control_bytes(head)
     if b"\x00" in head or controls > CONTROL_CHAR_RATIO * len(head):
         return "unknown"
     if _decodes(head):
