@@ -5,9 +5,9 @@ import re
 import zipfile
 
 import pytest
+from binary_fixtures import official_blocks, random_report, to_docx, to_xlsx
 from hypothesis import given
 from hypothesis import strategies as st
-from binary_fixtures import official_blocks, random_report, to_docx, to_xlsx
 
 from xxgk.parsing.readers.sniff import MEDIA_TYPES, count_control_bytes, sniff_media_type
 
