@@ -47,17 +47,18 @@ class LabelMap:
         self._choices = list(self._exact)
         self._grams = {f: _bigrams(f) for f in self._choices}
         self.forms_longest_first = tuple(sorted(self._exact, key=len, reverse=True))
-        self._cache: dict[tuple[str, bool], LabelMatch | None] = {}
+        self._cache: dict[bool, dict[str, LabelMatch | None]] = {True: {}, False: {}}
         self._suffix_cache: dict[str, LabelMatch | None] = {}
         self._lengths_desc = sorted({len(f) for f in self._exact if len(f) >= 2}, reverse=True)
 
     def match(self, raw: str, *, fuzzy: bool = True) -> LabelMatch | None:
-        key = (raw, fuzzy)
-        if key not in self._cache:
-            if len(self._cache) > 50_000:
-                self._cache.clear()
-            self._cache[key] = self._match(raw, fuzzy)
-        return self._cache[key]
+        cache = self._cache[fuzzy]
+        hit = cache.get(raw, False)
+        if hit is False:
+            if len(cache) > 50_000:
+                cache.clear()
+            hit = cache[raw] = self._match(raw, fuzzy)
+        return hit
 
     def match_suffix(self, norm: str) -> LabelMatch | None:
         """The longest label (two characters or more) that the normalised text ends with, for glued labels such

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -37,11 +39,15 @@ class RowView(NamedTuple):
     has_values: bool  # any number or not-applicable mark: rows without one are never data rows
 
 
+_text_of = operator.itemgetter(0)  # Cell.text, Cell.is_span: C-level field access for the per-cell loops below
+_is_span = operator.itemgetter(2)
+
+
 def view_rows(rows: Sequence[Row]) -> list[RowView]:
     views = []
     for row in rows:
-        cells = tuple([c for c in row.cells if not c.is_span])
-        kinds = tuple([kind_of(c.text) for c in cells])
+        cells = tuple(itertools.filterfalse(_is_span, row.cells))
+        kinds = tuple(map(kind_of, map(_text_of, cells)))
         views.append(new_tuple(RowView, (row, cells, kinds, NUMBER in kinds or NA in kinds)))
     return views
 
@@ -61,6 +67,22 @@ class LabelledRow(NamedTuple):
 
 def match_label(text: str, label_map: LabelMap, *, allow_suffix: bool = True) -> LabelMatch | None:
     """Exact or fuzzy match of a whole label; else (glued group + item labels) the longest label it ends with."""
+    if not allow_suffix:
+        return _match_label(text, label_map, allow_suffix=False)
+    known = _label_matches.setdefault(label_map, {})
+    hit = known.get(text, False)
+    if hit is False:
+        if len(known) > MAX_REMEMBERED_LABELS:
+            known.clear()
+        hit = known[text] = _match_label(text, label_map)
+    return hit
+
+
+MAX_REMEMBERED_LABELS = 50_000  # per label map: row labels recur in every report
+_label_matches: dict[LabelMap, dict[str, LabelMatch | None]] = {}
+
+
+def _match_label(text: str, label_map: LabelMap, *, allow_suffix: bool = True) -> LabelMatch | None:
     norm = normalize_label(text)
     if not norm or len(norm) > MAX_LABEL_CHARS:
         return None

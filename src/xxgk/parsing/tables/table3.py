@@ -137,14 +137,9 @@ def _layout(found: dict[str, LabelledRow]) -> str | None:
 
 
 def _header_columns(view: RowView) -> set[str]:
-    cols = set()
-    for cell, kind in zip(view.cells, view.kinds, strict=True):
-        if kind != LABEL:
-            continue
-        hit = labels.table3_cols().match(cell.text, fuzzy=False)
-        if hit:
-            cols.add(hit.key)
-    return cols
+    match = labels.table3_cols().match
+    return {hit.key for cell, kind in zip(view.cells, view.kinds, strict=True)
+            if kind == LABEL and (hit := match(cell.text, fuzzy=False))}
 
 
 def _map_rows(found: dict[str, LabelledRow], header_cols: set[str], result: TableResult) -> None:
