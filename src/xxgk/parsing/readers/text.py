@@ -34,41 +34,38 @@ def read_text(text: str, *, media_type: str = "text", encoding: str | None = Non
     infos = [_line_info(line) for line in lines]
     base_gap = _typical_gap_before_values(infos)
     rows: list[Row] = []
-    current: list[Cell] = []
+    current: list[Cell] = []  # the one-cell lines of the row being regrouped
     gap = 0
-
-    def flush() -> None:
-        if current:
-            rows.append(Row(tuple(current), current[0].loc, is_grid=False))
-            current.clear()
-
     for index, (kind, pieces) in enumerate(infos):
         if kind == BLANK_LINE:
             gap += 1
             continue
         loc = f"line {index + 1}"
-        if kind == MARKER_LINE:
-            flush()
-        elif kind == EMPTY_CELL_LINE:
-            current.append(Cell("", loc))
-        elif kind == GRID_LINE:
-            flush()
-            rows.append(Row(tuple([new_tuple(Cell, (t, f"{loc} col {i}", False)) for i, t in enumerate(pieces, 1)]),
-                            loc, True))
-        else:
+        if kind == SINGLE_LINE:
             for position, (piece, is_label) in enumerate(pieces):
                 cell = new_tuple(Cell, (piece, loc, False))
                 if is_label:
-                    flush()
-                    current.append(cell)
+                    if current:
+                        rows.append(new_tuple(Row, (tuple(current), current[0].loc, False)))
+                    current = [cell]
                     continue
                 if position == 0 and current and gap > base_gap:
                     # Each extra blank line inside a run of values is an empty cell (format-spec §7, seed 004's
                     # R04): an empty cell is an empty line, and the separator follows only non-empty lines.
                     current.extend(Cell("", f"{loc} (blank line)") for _ in range(gap - base_gap))
                 current.append(cell)
+        elif kind == EMPTY_CELL_LINE:
+            current.append(Cell("", loc))
+        else:  # a grid line or a row marker: either ends the row being regrouped
+            if current:
+                rows.append(new_tuple(Row, (tuple(current), current[0].loc, False)))
+                current = []
+            if kind == GRID_LINE:
+                rows.append(new_tuple(Row, (tuple([new_tuple(Cell, (t, f"{loc} col {i}", False))
+                                                   for i, t in enumerate(pieces, 1)]), loc, True)))
         gap = 0
-    flush()
+    if current:
+        rows.append(new_tuple(Row, (tuple(current), current[0].loc, False)))
     return Document(lines=tuple(lines), rows=tuple(rows), media_type=media_type, encoding=encoding)
 
 
@@ -133,16 +130,16 @@ def _typical_gap_before_values(infos: list[LineInfo]) -> int:
     Counted over every one-cell line, labels too: counting value lines alone is misled by a table whose value
     runs mostly start after empty cells (every applicant cell of all-zero rows left blank).
     """
-    gaps: Counter[int] = Counter()
+    gaps: list[int] = []
     gap = 0
     for kind, _ in infos:
         if kind == BLANK_LINE:
             gap += 1
             continue
         if kind == SINGLE_LINE:
-            gaps[gap] += 1
+            gaps.append(gap)
         gap = 0
-    return gaps.most_common(1)[0][0] if gaps else 0
+    return Counter(gaps).most_common(1)[0][0] if gaps else 0
 
 
 # --- glued digits ------------------------------------------------------------------------------------------------
