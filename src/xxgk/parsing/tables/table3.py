@@ -161,8 +161,10 @@ def _map_rows(found: dict[str, LabelledRow], header_cols: set[str], result: Tabl
             glued_rows[row_key] = hit.values[0].text.strip()
             continue
         label = hit.label.text
-        for cid, cell in zip(_CELL_IDS[row_key], _place(hit, header_order, result).values(), strict=True):
-            result.cells[cid] = cell_value(cell, label)
+        values = hit.values
+        if len(values) != N_COLS or 0 < len(header_order) < N_COLS:
+            values = _place(hit, header_order, result).values()
+        result.cells.update(zip(_CELL_IDS[row_key], [cell_value(cell, label) for cell in values], strict=True))
     if glued_rows:
         _split_glued_rows(glued_rows, found, layout, result)
     _place_by_identities(found, layout, result)
