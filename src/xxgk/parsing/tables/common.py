@@ -95,19 +95,29 @@ def _match_label(text: str, label_map: LabelMap, *, allow_suffix: bool = True) -
 def labelled_row(view: RowView, label_map: LabelMap) -> LabelledRow | None:
     """The row's canonical label (the right-most label cell that matches) and the value cells after it."""
     cells, kinds = view.cells, view.kinds
-    for i in range(len(cells) - 1, -1, -1):
-        if kinds[i] != LABEL:
-            continue
+    n_labels = kinds.count(LABEL)
+    if n_labels == 1:  # most rows: one label, then its values
+        i = kinds.index(LABEL)
         hit = match_label(cells[i].text, label_map)
         if hit is None:
-            continue
-        end = i + 1
-        while end < len(cells) and kinds[end] != LABEL:
-            end += 1
-        while end > i + 1 and kinds[end - 1] == BLANK:
-            end -= 1
-        return LabelledRow(hit.key, hit, cells[i], cells[i + 1 : end], view.row)
-    return None
+            return None
+        end = len(cells)
+    else:
+        for i in range(len(cells) - 1, -1, -1):
+            if kinds[i] != LABEL:
+                continue
+            hit = match_label(cells[i].text, label_map)
+            if hit is None:
+                continue
+            end = i + 1
+            while end < len(cells) and kinds[end] != LABEL:
+                end += 1
+            break
+        else:
+            return None
+    while end > i + 1 and kinds[end - 1] == BLANK:
+        end -= 1
+    return new_tuple(LabelledRow, (hit.key, hit, cells[i], cells[i + 1 : end], view.row))
 
 
 def strip_leading_blanks(values: tuple[Cell, ...]) -> tuple[Cell, ...]:

@@ -23,6 +23,7 @@ from xxgk.parsing.tables.common import (
     TableResult,
     cell_value,
     is_glued_run,
+    kind_of,
     labelled_row,
     strip_leading_blanks,
 )
@@ -39,14 +40,14 @@ def read_table3(rows: Sequence[RowView], *, layout_hint: str | None = None) -> T
     from ``layout_hint`` (table 二's layout), else 2021."""
     result = TableResult()
     found: dict[str, LabelledRow] = {}
-    header_cols: set[str] = set()
+    header_rows: list[RowView] = []  # rows before the first data row: the column headers are among them
     first_data_index: int | None = None
     row_labels = labels.table3_rows()
     for index, view in enumerate(rows):
         hit = labelled_row(view, row_labels) if view.has_values else None
         if hit is None or not hit.values:
             if first_data_index is None:
-                header_cols |= _header_columns(view)
+                header_rows.append(view)
             continue
         key = _resolve_key(hit, found)
         if key is None or key in found:
@@ -67,7 +68,7 @@ def read_table3(rows: Sequence[RowView], *, layout_hint: str | None = None) -> T
     value_start = _value_start(found)
     if value_start is not None:
         found = {key: _positional_values(hit, value_start) for key, hit in found.items()}
-    _map_rows(found, header_cols, result)
+    _map_rows(found, header_rows, result)
     return result
 
 
@@ -136,16 +137,18 @@ def _layout(found: dict[str, LabelledRow]) -> str | None:
     return "2021" if other is not None else None
 
 
-def _header_columns(view: RowView) -> set[str]:
+def _header_order(header_rows: Sequence[RowView]) -> list[str]:
+    """The columns the header rows name, in canonical order."""
     match = labels.table3_cols().match
-    return {hit.key for cell, kind in zip(view.cells, view.kinds, strict=True)
-            if kind == LABEL and (hit := match(cell.text, fuzzy=False))}
+    named = {hit.key for view in header_rows for cell, kind in zip(view.cells, view.kinds, strict=True)
+             if kind == LABEL and (hit := match(cell.text, fuzzy=False))}
+    return [c for c in TABLE3_COLS if c in named]
 
 
-def _map_rows(found: dict[str, LabelledRow], header_cols: set[str], result: TableResult) -> None:
+def _map_rows(found: dict[str, LabelledRow], header_rows: Sequence[RowView], result: TableResult) -> None:
     layout = result.format_version or "2021"
     not_in_layout = set(TABLE3_ROWS_NOT_IN_LAYOUT[layout])
-    header_order = [c for c in TABLE3_COLS if c in header_cols]
+    header_order: list[str] | None = None  # read only for a row that is not seven values from its first cell on
     glued_rows: dict[str, str] = {}
     for row_key in TABLE3_ROWS:
         hit = found.get(row_key)
@@ -162,7 +165,9 @@ def _map_rows(found: dict[str, LabelledRow], header_cols: set[str], result: Tabl
             continue
         label = hit.label.text
         values = hit.values
-        if len(values) != N_COLS or 0 < len(header_order) < N_COLS:
+        if len(values) != N_COLS or kind_of(values[0].text) == BLANK:
+            if header_order is None:
+                header_order = _header_order(header_rows)
             values = _place(hit, header_order, result).values()
         result.cells.update(zip(_CELL_IDS[row_key], [cell_value(cell, label) for cell in values], strict=True))
     if glued_rows:
