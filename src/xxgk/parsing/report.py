@@ -32,6 +32,9 @@ from xxgk.schema.limits import fee_limit_wan_yuan
 logger = logging.getLogger(__name__)
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024
+_TABLE2_IDS = tuple((k, cell_id("table2", k)) for k in TABLE2_KEYS)  # (key, dotted id) pairs, built once
+_TABLE3_IDS = tuple((r, tuple((c, cell_id("table3", r, c)) for c in TABLE3_COLS)) for r in TABLE3_ROWS)
+_TABLE4_IDS = tuple((k, cell_id("table4", k)) for k in TABLE4_KEYS)
 MAX_REPLACEMENT_SHARE = 0.02  # more undecodable characters than this: not a text report
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 
@@ -149,9 +152,9 @@ def parse_document(document: Document) -> ParsedReport:
     return ParsedReport(
         agency=meta.agency, year=meta.year, format_version=layout, title=meta.title,
         publication_date=meta.publication_date, index_number=meta.index_number,
-        table2={k: cells[cell_id("table2", k)] for k in TABLE2_KEYS},
-        table3={r: {c: cells[cell_id("table3", r, c)] for c in TABLE3_COLS} for r in TABLE3_ROWS},
-        table4={k: cells[cell_id("table4", k)] for k in TABLE4_KEYS},
+        table2={k: cells[cid] for k, cid in _TABLE2_IDS},
+        table3={r: {c: cells[cid] for c, cid in row_ids} for r, row_ids in _TABLE3_IDS},
+        table4={k: cells[cid] for k, cid in _TABLE4_IDS},
         derived=derived, issues=tuple(issues), sections=sections, fee=fee, has_spam=bool(spam),
         media_type=document.media_type, encoding=document.encoding,
         extensions=tuple(t2.extensions + t3.extensions + t4.extensions),

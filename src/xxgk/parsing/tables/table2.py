@@ -32,11 +32,10 @@ def read_table2(rows: Sequence[RowView], *, stop_at: int | None = None) -> Table
     found = {}
     col_labels, row_labels = labels.table2_cols(), labels.table2_rows()
     for view in rows[:stop_at]:
-        for cell, kind in zip(view.cells, view.kinds, strict=True):
-            if kind == LABEL:
-                hit = col_labels.match(cell.text, fuzzy=False)
-                if hit:
-                    layout_votes[hit.format_version] += 1
+        if LABEL in view.kinds:
+            for cell, kind in zip(view.cells, view.kinds, strict=True):
+                if kind == LABEL and (column := col_labels.match(cell.text, fuzzy=False)):
+                    layout_votes[column.format_version] += 1
         hit = labelled_row(view, row_labels) if view.has_values else None
         if hit is None or not hit.values or hit.key in found:
             continue
