@@ -31,7 +31,8 @@ BLANK_LINE, MARKER_LINE, GRID_LINE, SINGLE_LINE, EMPTY_CELL_LINE = range(5)
 
 def read_text(text: str, *, media_type: str = "text", encoding: str | None = None) -> Document:
     lines = text.splitlines()
-    infos = [_line_info(line) for line in lines]
+    cached = _cached_line_info
+    infos = [cached(line) if len(line) <= MAX_CACHED_LINE else _read_line(line) for line in lines]
     base_gap = _typical_gap_before_values(infos)
     rows: list[Row] = []
     current: list[Cell] = []  # the one-cell lines of the row being regrouped
@@ -73,12 +74,8 @@ MAX_CACHED_LINE = 240  # table lines repeat across reports (labels, small counts
 LineInfo = tuple[int, tuple]  # kind, cells (grid texts, or (text, is_label) pieces)
 
 
-def _line_info(line: str) -> LineInfo:
-    """What one line holds, computed once per distinct line: most table lines recur in every report."""
-    return _cached_line_info(line) if len(line) <= MAX_CACHED_LINE else _read_line(line)
-
-
 def _read_line(line: str) -> LineInfo:
+    """What one line holds; computed once per distinct short line (read_text): table lines recur in every report."""
     kind = _line_kind(line)
     if kind == GRID_LINE:
         return kind, tuple(_split_grid(line))

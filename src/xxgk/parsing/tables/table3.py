@@ -96,9 +96,11 @@ def _value_start(found: dict[str, LabelledRow]) -> int | None:
 
 def _positional_values(hit: LabelledRow, value_start: int) -> LabelledRow:
     """A grid row's values: the cells from the first value column on (its label spans are not values)."""
+    if not hit.row.is_grid:
+        return hit
     cells = hit.row.cells
     at = _index_of(hit.label, hit.row)
-    if not hit.row.is_grid or at >= value_start:
+    if at >= value_start:
         return hit
     if any(not c.is_span and classify(c.text).kind != BLANK for c in cells[at + 1 : value_start]):
         return hit
@@ -115,7 +117,8 @@ def _positional_values(hit: LabelledRow, value_start: int) -> LabelledRow:
 
 
 def _index_of(cell: Cell, row: Row) -> int:
-    return next(i for i, c in enumerate(row.cells) if c is cell)
+    """Position of a cell of a grid row, whose cells are told apart by their locs (span placeholders by is_span)."""
+    return row.cells.index(cell)
 
 
 def _resolve_key(hit: LabelledRow, found: dict[str, LabelledRow]) -> str | None:
