@@ -55,13 +55,14 @@ def read_html(text: str, *, encoding: str | None = None, utf8: bytes | None = No
         table_rows = _table_rows(table, table_index)
         rows.extend(table_rows)
         table.clear(keep_tail=True)
-        table.text = "\n".join(" | ".join(c.text for c in row.cells if not c.is_span) for row in table_rows)
+        table.text = "\n".join([" | ".join([c.text for c in row.cells if not c.is_span]) for row in table_rows])
     # Block elements start and end lines: mark them with newlines, then take all the text in one C-level pass.
     for element in root.iter(*_BLOCK_TAGS):
         element.text = "\n" + (element.text or "")
         element.tail = "\n" + (element.tail or "")
     all_text = etree.tostring(root, method="text", encoding=str, with_tail=False)
-    lines = [line for line in (_SPACES.sub(" ", raw).strip() for raw in all_text.split("\n")) if line]
+    # Runs of spaces fold in one pass over the whole text (the pattern never spans a line break).
+    lines = [line for line in map(str.strip, _SPACES.sub(" ", all_text).split("\n")) if line]
     if len(lines) > MAX_TEXT_LINES:
         raise ReaderError(f"HTML has more than {MAX_TEXT_LINES} lines of text")
     return Document(lines=tuple(lines), rows=tuple(rows), media_type="html", encoding=encoding)
