@@ -29,6 +29,8 @@ _CELL_FORMATTING_TAGS = tuple(
     "h6 ul ol li img".split()
 )
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
+_ROWS_OF_TABLE = etree.XPath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")  # compiled once, not per table
+_HAS_NESTED_TABLE = etree.XPath("boolean(.//table)")
 
 
 def read_html(text: str, *, encoding: str | None = None, utf8: bytes | None = None) -> Document:
@@ -47,7 +49,7 @@ def read_html(text: str, *, encoding: str | None = None, utf8: bytes | None = No
     rows: list[Row] = []
     # Leaf tables become rows; in the text each stands as one line per row, in place, so lines keep reading order.
     # Emptying the table (C-level) before the text pass also spares that pass the table's hundreds of elements.
-    leaf_tables = [table for table in root.iter("table") if table.find(".//table") is None]
+    leaf_tables = [table for table in root.iter("table") if not _HAS_NESTED_TABLE(table)]
     for table_index, table in enumerate(leaf_tables, start=1):
         # Formatting inside cells (Word wraps every cell in <p><span>…<o:p>) goes in one C-level pass: a cell's
         # text is the same, and most cells become a single text node.
@@ -97,7 +99,7 @@ def _span(element: etree._Element, name: str) -> int:
 def _table_rows(table: etree._Element, table_index: int) -> list[Row]:
     """Expand one table into rows of equal meaning: a merged cell's first position holds its text and every other
     position it covers holds a span placeholder. Spans past the last row are dropped."""
-    trs = table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+    trs = _ROWS_OF_TABLE(table)
     grid: list[dict[int, Cell]] = [{} for _ in trs]
     n_cells = 0
     prefix = f"table[{table_index}]/tr["

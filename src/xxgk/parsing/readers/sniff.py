@@ -19,6 +19,7 @@ MEDIA_TYPES = ("html", "text", "pdf", "docx", "doc", "xlsx", "xls", "image", "zi
 
 PDF_MAGIC_WINDOW = 1024  # the PDF spec allows junk before %PDF-; readers accept it within the first KiB
 TEXT_SNIFF_BYTES = 64 * 1024  # how much of a text/HTML file is inspected
+HTML_MARKER_WINDOW = 4096
 OLE_NAME_SCAN_BYTES = 8 * 1024 * 1024  # OLE directory entries are looked for in this much of the file
 CONTROL_CHAR_RATIO = 0.05  # more control characters than this (outside \t \r \n \f) and it is not text
 
@@ -109,7 +110,7 @@ def _sniff_text(head: bytes) -> str:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = head.decode("utf-16", errors="ignore")
         head = text.encode("utf-8")
-    if b"<" in head and _HTML_MARKERS.search(head.lower()):
+    if b"<" in head and _has_html_marker(head):
         return "html"
     controls = count_control_bytes(head)
     if b"\x00" in head or controls > CONTROL_CHAR_RATIO * len(head):
@@ -117,6 +118,15 @@ def _sniff_text(head: bytes) -> str:
     if _decodes(head):
         return "text"
     return "unknown"
+
+
+def _has_html_marker(head: bytes) -> bool:
+    """Whether the bytes hold HTML markup; pages show it in their first KiB, so that is looked at first."""
+    if len(head) > HTML_MARKER_WINDOW:
+        found = _HTML_MARKERS.search(head[:HTML_MARKER_WINDOW].lower())
+        if found and found.end() < HTML_MARKER_WINDOW:  # one ending at the cut might go on past it (``<table`` + x)
+            return True
+    return _HTML_MARKERS.search(head.lower()) is not None
 
 
 def _decodes(head: bytes) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
 import operator
 from collections.abc import Sequence
@@ -45,16 +44,28 @@ _is_span = operator.itemgetter(2)
 
 def view_rows(rows: Sequence[Row]) -> list[RowView]:
     views = []
+    known = _kind_of_text.get
     for row in rows:
         cells = tuple(itertools.filterfalse(_is_span, row.cells))
-        kinds = tuple(map(kind_of, map(_text_of, cells)))
+        kinds = tuple(map(known, map(_text_of, cells)))
+        if None in kinds:
+            kinds = tuple([kind or kind_of(cell.text) for kind, cell in zip(kinds, cells, strict=True)])
         views.append(new_tuple(RowView, (row, cells, kinds, NUMBER in kinds or NA in kinds)))
     return views
 
 
-@functools.lru_cache(maxsize=1 << 16)
+# classify(text).kind by text: a plain dict read through map() costs a fraction of an lru_cache call per cell.
+_kind_of_text: dict[str, str] = {}
+MAX_REMEMBERED_KINDS = 1 << 16
+
+
 def kind_of(text: str) -> str:
-    return classify(text).kind
+    kind = _kind_of_text.get(text)
+    if kind is None:
+        if len(_kind_of_text) >= MAX_REMEMBERED_KINDS:
+            _kind_of_text.clear()
+        kind = _kind_of_text[text] = classify(text).kind
+    return kind
 
 
 class LabelledRow(NamedTuple):
