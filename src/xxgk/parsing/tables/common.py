@@ -143,11 +143,23 @@ def cell_value(cell: Cell | None, raw_label: str | None) -> CellValue:
     if cell is None:
         return CellValue(None, "absent", None, raw_label, None)
     text = cell.text
+    value, status = _value_of_text.get(text) or _read_value(text)
+    return new_tuple(CellValue, (value, status, text, raw_label, cell.loc))
+
+
+_value_of_text: dict[str, tuple[int | float | None, str]] = {}  # (value, status) by cell text
+
+
+def _read_value(text: str) -> tuple[int | float | None, str]:
     parsed = classify(text)
-    kind = parsed.kind
-    if kind == NUMBER:
-        return new_tuple(CellValue, (parsed.number, "reported", text, raw_label, cell.loc))
-    return new_tuple(CellValue, (None, "na" if kind == NA else "blank", text, raw_label, cell.loc))
+    if parsed.kind == NUMBER:
+        read = (parsed.number, "reported")
+    else:
+        read = (None, "na" if parsed.kind == NA else "blank")
+    if len(_value_of_text) >= MAX_REMEMBERED_KINDS:
+        _value_of_text.clear()
+    _value_of_text[text] = read
+    return read
 
 
 def is_glued_run(values: tuple[Cell, ...], expected: int) -> bool:
