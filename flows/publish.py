@@ -21,11 +21,6 @@ from xxgk.staging.build import dbt_paths, default_project_dir
 from xxgk.storage import open_lake
 
 
-@task(name="load_staging", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
-def load_staging_task(lake: str | None) -> dict[str, Any]:
-    return load_staging(open_lake(lake))
-
-
 @task(name="load_warehouse", cache_policy=NO_CACHE)
 def load_warehouse_task(lake: str | None, warehouse: str | None, work_dir: str | None) -> Warehouse | None:
     path = Path(warehouse) if warehouse else dbt_paths(open_lake(lake), work_dir=work_dir).warehouse_path
@@ -35,12 +30,14 @@ def load_warehouse_task(lake: str | None, warehouse: str | None, work_dir: str |
 
 
 @task(name="publish", cache_policy=NO_CACHE)
-def publish_task(lake: str | None, staging: dict[str, Any], warehouse: Warehouse | None, release_id: str | None,
-                 rebuild: bool, break_lock: bool, max_year: int | None) -> dict[str, Any]:
+def publish_task(lake: str | None, warehouse: Warehouse | None, release_id: str | None, rebuild: bool,
+                 break_lock: bool, max_year: int | None) -> dict[str, Any]:
+    """The gate and the release. The staging frames are loaded inside (not passed in as a task result), so they are
+    let go before the release is written (see :func:`xxgk.publish.pipeline.publish`)."""
     store = open_lake(lake)
     thresholds = CheckThresholds(max_year=max_year) if max_year else CheckThresholds()
     outcome = publish(
-        store, staging=staging, warehouse=warehouse, gate=make_gate(thresholds),
+        store, staging=lambda: load_staging(store), warehouse=warehouse, gate=make_gate(thresholds),
         rebuild=(lambda excluded: rebuild_with_dbt(store, excluded)) if rebuild else None,
         release_id=release_id, thresholds=thresholds, break_lock=break_lock)
     return {
@@ -57,9 +54,8 @@ def validate_and_publish(lake: str | None = None, warehouse: str | None = None, 
                          max_year: int | None = None) -> dict[str, Any]:
     """Gate the staged reports and publish a release of the marts; returns the release summary."""
     logger = get_run_logger()
-    staging = load_staging_task(lake)
     wh = load_warehouse_task(lake, warehouse, work_dir)
-    summary = publish_task(lake, staging, wh, release_id, rebuild, break_lock, max_year)
+    summary = publish_task(lake, wh, release_id, rebuild, break_lock, max_year)
     logger.info("release %s: %d reports checked, %d quarantined, %d with warnings; %s", summary["release_id"],
                 summary["reports_checked"], summary["reports_quarantined"], summary["reports_warned"],
                 summary["quality_report"])

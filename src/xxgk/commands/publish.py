@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from xxgk.publish.pipeline import library_gate, load_staging, load_warehouse, publish
     from xxgk.publish.rebuild import rebuild_with_dbt
     from xxgk.quality.checks import CheckThresholds
-    from xxgk.staging.build import dbt_paths, default_project_dir
+    from xxgk.staging.build import dbt_paths, default_project_dir, has_staging
 
     try:
         store = open_lake(args.lake)
@@ -63,8 +63,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     thresholds = CheckThresholds(max_year=args.max_year) if args.max_year else CheckThresholds()
     try:
-        staging = load_staging(store)
-        if staging.get("reports") is None or staging["reports"].empty:
+        if not has_staging(store):
             print(f"xxgk publish: nothing is staged in {store.uri('staging')}; run `xxgk build` first",
                   file=sys.stderr)
             return 1
@@ -75,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"xxgk publish: no warehouse at {wh_path}; publishing the quality results only "
                   "(run `xxgk build` to publish the marts)", file=sys.stderr)
         outcome = publish(
-            store, staging=staging, warehouse=warehouse,
+            store, staging=lambda: load_staging(store), warehouse=warehouse,
             gate=library_gate if args.no_ge else _ge_gate(thresholds),
             rebuild=None if args.no_rebuild else (lambda excluded: rebuild_with_dbt(store, excluded)),
             release_id=args.release_id, thresholds=thresholds, break_lock=args.break_lock)

@@ -236,7 +236,7 @@ def write_tables(tables: Mapping[str, ReleaseTable], folder: Path, *,
                 con.execute(f'create table {target} as select * from {alias}."{table.schema}"."{table.name}"')
             else:
                 con.register("_frame", table)
-                con.execute(f"create table {target} as select * from _frame")
+                con.execute(f"create table {target} as select {_frame_select(table)} from _frame")
                 con.unregister("_frame")
             if (table_comments or {}).get(name):
                 con.execute(f"comment on table {target} is '{_sql(table_comments[name])}'")
@@ -339,10 +339,28 @@ def describe_column(table: str, column: str, extra: Mapping[str, Mapping[str, st
     return CELL_COLUMN_DESCRIPTIONS.get(column) or COMMON_DESCRIPTIONS.get(column, "")
 
 
+def _is_text_categorical(column: pd.Series) -> bool:
+    dtype = column.dtype
+    return isinstance(dtype, pd.CategoricalDtype) and not pd.api.types.is_numeric_dtype(dtype.categories.dtype)
+
+
+def _frame_select(df: pd.DataFrame) -> str:
+    """The columns of a registered DataFrame, text categoricals as VARCHAR (DuckDB would make them ENUMs): a
+    compact frame is published with the types of the plain one."""
+    return ", ".join(f'"{c}"::VARCHAR as "{c}"' if _is_text_categorical(df[c]) else f'"{c}"' for c in df.columns)
+
+
+def _dtype_name(column: pd.Series) -> str:
+    """The column's pandas type; a text categorical is described by the type of its values."""
+    if _is_text_categorical(column):
+        return str(column.dtype.categories.dtype)
+    return str(column.dtype)
+
+
 def _info(table: pd.DataFrame | TableInfo) -> TableInfo:
     if isinstance(table, TableInfo):
         return table
-    return TableInfo(tuple((c, str(table[c].dtype)) for c in table.columns), int(len(table)))
+    return TableInfo(tuple((c, _dtype_name(table[c])) for c in table.columns), int(len(table)))
 
 
 def data_dictionary(tables: Mapping[str, pd.DataFrame | TableInfo],

@@ -19,7 +19,6 @@ import ctypes
 import io
 import logging
 import re
-import tempfile
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -43,13 +42,20 @@ from xxgk.publish.release import (
     new_release_id,
     read_current,
     release_prefix,
+    release_workspace,
     remove_incomplete,
     write_release,
 )
 from xxgk.publish.report_html import QualityReportData, render_quality_report
 from xxgk.quality.checks import CheckInputs, CheckThresholds, gate_frame, prepare_inputs, run_checks
 from xxgk.quality.frames import stack_cells
-from xxgk.quality.results import offending_snippets, quarantine_reasons, warning_flags
+from xxgk.quality.results import (
+    compact_results,
+    decoded,
+    offending_snippets,
+    quarantine_reasons,
+    warning_flags,
+)
 from xxgk.schema.identities import ERROR
 from xxgk.storage.base import ObjectStore
 from xxgk.storage.paths import raw_key
@@ -342,7 +348,10 @@ def check_staging(staging: Mapping[str, pd.DataFrame], population: pd.DataFrame,
 
     def only(name: str) -> pd.DataFrame:
         df = staging.get(name, pd.DataFrame())
-        return df[df["source_sha256"].isin(shas)] if not df.empty else df
+        if df.empty:
+            return df
+        keep = df["source_sha256"].isin(shas)
+        return df if keep.all() else df[keep]  # no copy of a national table when every report is judged
 
     inputs = prepare_inputs(only("table2_cells"), only("table3_cells"), only("table4_cells"), population,
                             only("sections"))
@@ -496,11 +505,12 @@ def add_source_lines(store: ObjectStore, quarantine: pd.DataFrame, results: pd.D
     failed = results[(results["severity"] == ERROR) & ~results["passed"]]
     failed_cells = failed.groupby("source_sha256", observed=True)["cells"].agg(list).to_dict()
     located = cells[cells["loc"].notna()] if "loc" in cells.columns else cells.iloc[:0].assign(loc=None)
-    locs_of = {sha: g for sha, g in located.groupby("source_sha256", observed=True)}
     out = quarantine.copy()
     snippets = list(out["snippet"])
-    locs_of = {sha: list(zip(g["cell_id"].astype(str), g["loc"].astype(str), strict=True))
-               for sha, g in locs_of.items()}
+    locs_of: dict[str, list[tuple[str, str]]] = {}
+    for sha, cid, loc in zip(*(located[c].astype(str).to_numpy(dtype=object).tolist()
+                               for c in ("source_sha256", "cell_id", "loc")), strict=True):
+        locs_of.setdefault(sha, []).append((cid, loc))
     for i, sha in enumerate(out["source_sha256"]):
         if str(media.get(sha) or "").split(";")[0].strip() not in TEXT_MEDIA_TYPES:
             continue
@@ -521,10 +531,13 @@ def add_source_lines(store: ObjectStore, quarantine: pd.DataFrame, results: pd.D
     return out
 
 
+StagingFrames = Mapping[str, pd.DataFrame]
+
+
 def publish(
     store: ObjectStore,
     *,
-    staging: Mapping[str, pd.DataFrame],
+    staging: StagingFrames | Callable[[], StagingFrames],
     warehouse: Warehouse | None,
     gate: Gate = library_gate,
     rebuild: Rebuild | None = None,
@@ -535,7 +548,12 @@ def publish(
     hook: Callable[[str], None] = lambda step: None,
     break_lock: bool = False,
 ) -> PublishOutcome:
-    """Check, gate and publish one release; alerts on blocking failures and on a failed run (then re-raises)."""
+    """Check, gate and publish one release; alerts on blocking failures and on a failed run (then re-raises).
+
+    ``staging``: the frames of :func:`load_staging`, or a function returning them (called under the publication
+    lock); given a function, the frames are let go once the checks and snippets are done, so a national run does not
+    hold them while the release is written.
+    """
     run_id = run_id or f"run-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:6]}"
     alert_config = alert_config if alert_config is not None else load_alert_config()
     try:
@@ -548,7 +566,7 @@ def publish(
         send_alerts(summary, alert_config)
         raise
     if outcome.reports_quarantined and outcome.results is not None:
-        failed = outcome.results[~outcome.results["passed"]]
+        failed = decoded(outcome.results[~outcome.results["passed"]])
         summary = summarize_results(failed.to_dict("records"), run_id=run_id, lake=store.uri(),
                                     release_id=outcome.release_id, report_location=outcome.report_uri,
                                     reports_checked=outcome.reports_checked)
@@ -566,13 +584,15 @@ def release_memory() -> None:
         pass
 
 
-def _publish_locked(store: ObjectStore, *, staging: Mapping[str, pd.DataFrame], warehouse: Warehouse | None,
-                    gate: Gate, rebuild: Rebuild | None, run_id: str, release_id: str | None,
-                    thresholds: CheckThresholds | None, hook: Callable[[str], None]) -> PublishOutcome:
+def _publish_locked(store: ObjectStore, *, staging: StagingFrames | Callable[[], StagingFrames],
+                    warehouse: Warehouse | None, gate: Gate, rebuild: Rebuild | None, run_id: str,
+                    release_id: str | None, thresholds: CheckThresholds | None,
+                    hook: Callable[[str], None]) -> PublishOutcome:
     remove_incomplete(store)
     release_id = release_id or new_release_id()
-    population = gate_population(staging, warehouse)
-    inputs, results = check_staging(staging, population, run_id=run_id, thresholds=thresholds)
+    frames = staging() if callable(staging) else staging
+    population = gate_population(frames, warehouse)
+    inputs, results = check_staging(frames, population, run_id=run_id, thresholds=thresholds)
     frame = gate_frame(inputs, results)
     del inputs
     release_memory()
@@ -581,40 +601,43 @@ def _publish_locked(store: ObjectStore, *, staging: Mapping[str, pd.DataFrame], 
     results = apply_verdict(results, verdict)
     release_memory()
     quarantine = quarantine_reasons(results)
-    cells = quarantine_cells(store, staging, set(quarantine["source_sha256"]))
-    sections = staging.get("sections")
+    cells = quarantine_cells(store, frames, set(quarantine["source_sha256"]))
+    sections = frames.get("sections")
     if sections is not None and not sections.empty:
         sections = sections[sections["source_sha256"].isin(set(quarantine["source_sha256"]))]
     failed = results[(results["severity"] == ERROR) & ~results["passed"]]
     quarantine = quarantine.merge(offending_snippets(failed, cells, sections), on="source_sha256", how="left")
     quarantine = add_source_lines(store, quarantine, failed, cells, population)
+    marts = dict(warehouse.marts) if warehouse is not None else {}
+    excluded = excluded_shas(quarantine, frames, warehouse, population) if not quarantine.empty and marts else None
+    # what follows needs neither the staging frames nor the cells; the results as categoricals
+    del frames, cells, sections, failed
+    results = compact_results(results)
+    release_memory()
     flags = warning_flags(results)
     flags = flags[~flags["source_sha256"].isin(set(quarantine["source_sha256"]))]
     logger.info("gate (%s): %d reports, %d quarantined, %d with warnings", verdict.engine, len(population),
                 len(quarantine), len(flags))
 
-    marts = dict(warehouse.marts) if warehouse is not None else {}
-    if not quarantine.empty and marts:
-        excluded = excluded_shas(quarantine, staging, warehouse, population)
+    if excluded is not None:
         marts = rebuild(excluded) if rebuild is not None else content.filter_quarantined(marts, quarantine)
     if content.AGENCY_YEAR in marts:
         marts[content.AGENCY_YEAR] = content.attach_warnings(marts[content.AGENCY_YEAR], flags)
 
     coverage = population[["source_sha256", "level", "region"]].assign(
         is_published=~population["source_sha256"].isin(set(quarantine["source_sha256"])))
-    del cells
     release_memory()
     previous = read_current(store)
     html = render_quality_report(QualityReportData(run_id=run_id, release_id=release_id, results=results,
                                                    quarantine=quarantine, coverage=coverage,
                                                    data_docs_href="data_docs/index.html" if verdict.docs else None))
-    with tempfile.TemporaryDirectory(prefix="xxgk-release-") as tmp:
+    with release_workspace(store) as tmp:
         files = release_files(marts=marts, results=results, quarantine=quarantine, report_html=html,
                               previous_agency_year=_previous_agency_year(store, previous), previous_id=previous,
-                              release_id=release_id, folder=Path(tmp), docs=verdict.docs,
+                              release_id=release_id, folder=tmp, docs=verdict.docs,
                               table_descriptions=warehouse.descriptions if warehouse else None,
                               column_descriptions=warehouse.column_descriptions if warehouse else None)
-        manifest = write_release(store, release_id, files, hook=hook, meta={
+        manifest = write_release(store, release_id, files, hook=hook, move=True, meta={
             "run_id": run_id, "gate_engine": verdict.engine, "reports_checked": len(population),
             "reports_quarantined": len(quarantine), "reports_warned": len(flags),
             "gate_statistics": dict(verdict.statistics)})

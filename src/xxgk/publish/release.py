@@ -23,7 +23,7 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -153,12 +153,32 @@ def _file_digest(path: Path) -> tuple[int, str]:
     return path.stat().st_size, h.hexdigest()
 
 
-def put_file(store: ObjectStore, key: str, path: Path, *, content_type: str | None = None) -> tuple[int, str]:
+@contextlib.contextmanager
+def release_workspace(store: ObjectStore) -> Iterator[Path]:
+    """A temporary folder to write a release's files into, removed afterwards: inside a local lake's own temporary
+    folder (``<lake>/.tmp``, same file system), so :func:`write_release` with ``move`` renames each file into place
+    instead of copying it; elsewhere in the system's temporary folder."""
+    parent = None
+    if isinstance(store, LocalStore):
+        from xxgk.storage.local import _TMP_DIR
+
+        parent = Path(store.uri()) / _TMP_DIR
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            parent = None
+    with tempfile.TemporaryDirectory(prefix="xxgk-release-", dir=parent) as tmp:
+        yield Path(tmp)
+
+
+def put_file(store: ObjectStore, key: str, path: Path, *, content_type: str | None = None,
+             move: bool = False) -> tuple[int, str]:
     """Write the local file ``path`` under ``key`` atomically; returns its size and SHA-256.
 
     A store with ``put_file`` streams it; a local lake gets an atomic copy (temporary file in the lake's own
     temporary folder, then a rename), so a national release (a 1 GB CSV) is never held in memory; any other store
-    gets the bytes.
+    gets the bytes. With ``move`` (``path`` is a temporary file the caller gives up), a local lake on the same file
+    system gets ``path`` itself, flushed to disk and renamed into place: the same atomic step without a copy.
     """
     size, digest = _file_digest(path)
     streaming = getattr(store, "put_file", None)
@@ -166,12 +186,29 @@ def put_file(store: ObjectStore, key: str, path: Path, *, content_type: str | No
         streaming(key, path, content_type=content_type)
     elif isinstance(store, LocalStore):
         try:
-            _copy_into_local_store(store, key, path)
+            if not (move and _move_into_local_store(store, key, path)):
+                _copy_into_local_store(store, key, path)
         except OSError as exc:
             raise StorageError(f"cannot write {key} under {store.uri()}: {exc}") from exc
     else:
         store.put_bytes(key, path.read_bytes(), content_type=content_type)
     return size, digest
+
+
+def _move_into_local_store(store: LocalStore, key: str, path: Path) -> bool:
+    """fsync ``path``, give it the lake's file mode and rename it over ``key``'s file; False when ``path`` is on
+    another file system (then nothing was changed)."""
+    from xxgk.storage.local import _FILE_MODE
+
+    target = Path(store.uri(key))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if os.stat(path).st_dev != os.stat(target.parent).st_dev:
+        return False
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.chmod(path, _FILE_MODE)
+    os.replace(path, target)
+    return True
 
 
 def _copy_into_local_store(store: LocalStore, key: str, path: Path) -> None:
@@ -207,9 +244,11 @@ def write_release(
     *,
     meta: Mapping[str, Any] | None = None,
     hook: Callable[[str], None] = _noop,
+    move: bool = False,
 ) -> ReleaseManifest:
     """Write ``files`` (relative key → bytes, or a local file read only when its turn comes, so one file at a time
-    is in memory) as release ``release_id`` and make it current.
+    is in memory) as release ``release_id`` and make it current. With ``move``, the local files are temporary
+    files the caller gives up (see :func:`put_file`; use a :func:`release_workspace`).
 
     The caller holds the :class:`~xxgk.publish.lock.PublishLock`. Raises :class:`ReleaseError` when the id is
     already a complete release (releases are never overwritten) or a file is missing after writing.
@@ -232,7 +271,8 @@ def write_release(
             store.put_bytes(prefix + rel, content, content_type=CONTENT_TYPES.get(suffix))
             size, digest = len(content), hashlib.sha256(content).hexdigest()
         else:
-            size, digest = put_file(store, prefix + rel, Path(content), content_type=CONTENT_TYPES.get(suffix))
+            size, digest = put_file(store, prefix + rel, Path(content), content_type=CONTENT_TYPES.get(suffix),
+                                    move=move)
         entries.append({"key": rel, "size": size, "sha256": digest})
     manifest = ReleaseManifest(
         release_id=release_id,

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import jinja2
 import pandas as pd
 
+from xxgk.quality.results import decoded
 from xxgk.schema.identities import ERROR, RULES
 
 COLORS = {"pass": "#2e7d32", "error": "#c62828", "warning": "#ef6c00", "published": "#1565c0",
@@ -36,7 +37,7 @@ def rule_pass_rates(results: pd.DataFrame) -> pd.DataFrame:
     if results.empty:
         return pd.DataFrame(columns=["rule_id", "severity", "description", "checks", "failed", "pass_rate",
                                      "reports_failed"])
-    g = results.groupby("rule_id")
+    g = results.groupby("rule_id", observed=True)
     out = pd.DataFrame({
         "checks": g.size(),
         "failed": g["passed"].apply(lambda s: int((~s.astype(bool)).sum())),
@@ -175,7 +176,8 @@ def render_quality_report(d: QualityReportData) -> str:
     n_reports = results["source_sha256"].nunique() if not results.empty else 0
     n_quarantined = len(d.quarantine)
     quarantined = set(d.quarantine["source_sha256"]) if n_quarantined else set()
-    warn = results[(results["severity"] != ERROR) & ~results["passed"].astype(bool)] if not results.empty else results
+    warn = (decoded(results[(results["severity"] != ERROR) & ~results["passed"].astype(bool)]) if not results.empty
+            else results)
     warn = warn[~warn["source_sha256"].isin(quarantined)] if not warn.empty else warn
     by_level = coverage_table(d.coverage, "level")
     by_region = coverage_table(d.coverage, "region")

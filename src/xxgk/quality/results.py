@@ -106,29 +106,52 @@ def results_frame(rows: pd.DataFrame | Iterable[Mapping[str, Any]], run_id: str)
     return df.reset_index(drop=True)
 
 
+# Text columns whose values repeat (hashes, names, rule ids, the pass texts "" and "ok"): categoricals once the gate
+# has decided, so a national run's ~1.3 M result rows take tens of MB instead of hundreds while the release is written.
+COMPACT_COLUMNS: tuple[str, ...] = ("run_id", "source_sha256", "agency_name", "rule_id", "severity", "check_name",
+                                    "gate_column", "cells", "message")
+
+
+def compact_results(results: pd.DataFrame) -> pd.DataFrame:
+    """The same rows and values with the repeated text columns as categoricals (the release writes them as text)."""
+    out = results.copy(deep=False)
+    for col in COMPACT_COLUMNS:
+        if col in out.columns and not isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].astype("category")
+    return out
+
+
+def decoded(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with text categoricals back as plain text columns (for small selections of compact results)."""
+    cats = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    if not cats:
+        return frame
+    return frame.astype({c: frame[c].dtype.categories.dtype for c in cats})
+
+
 def quarantine_reasons(results: pd.DataFrame) -> pd.DataFrame:
     """One row per report that failed a blocking check: ``source_sha256, agency_name, report_year, rules, reasons``."""
-    failed = results[(results["severity"] == ERROR) & ~results["passed"].astype(bool)]
+    failed = decoded(results[(results["severity"] == ERROR) & ~results["passed"].astype(bool)])
     cols = ["source_sha256", "agency_name", "report_year", "rules", "failed_checks", "reasons"]
     if failed.empty:
         return pd.DataFrame(columns=cols)
-    grouped = failed.groupby("source_sha256", sort=True)
+    grouped = failed.groupby("source_sha256", sort=True, observed=True)
     out = grouped.agg(
         agency_name=("agency_name", "first"),
         report_year=("report_year", "first"),
         rules=("rule_id", lambda s: ",".join(sorted(set(s)))),
         failed_checks=("check_name", "count"),
-        reasons=("message", lambda s: "; ".join(s.fillna("").astype(str).head(20))),
+        reasons=("message", lambda s: "; ".join(s.astype(object).fillna("").astype(str).head(20))),
     ).reset_index()
     return out[cols]
 
 
 def warning_flags(results: pd.DataFrame) -> pd.DataFrame:
     """One row per report with failed warning checks: ``source_sha256, quality_warnings`` (sorted rule ids)."""
-    failed = results[(results["severity"] != ERROR) & ~results["passed"].astype(bool)]
+    failed = decoded(results[(results["severity"] != ERROR) & ~results["passed"].astype(bool)])
     if failed.empty:
         return pd.DataFrame(columns=["source_sha256", "quality_warnings", "n_quality_warnings"])
-    grouped = failed.groupby("source_sha256", sort=True)
+    grouped = failed.groupby("source_sha256", sort=True, observed=True)
     return grouped.agg(
         quality_warnings=("rule_id", lambda s: ",".join(sorted(set(s)))),
         n_quality_warnings=("check_name", "count"),
@@ -144,24 +167,25 @@ def offending_snippets(results: pd.DataFrame, cells: pd.DataFrame, sections: pd.
     failing cells was found in the source (a missing table, an unreadable file), the start of the report's text
     (``sections``) is shown instead.
     """
-    failed = results[(results["severity"] == ERROR) & ~results["passed"].astype(bool)]
+    failed = decoded(results[(results["severity"] == ERROR) & ~results["passed"].astype(bool)])
     if failed.empty:
         return pd.DataFrame(columns=["source_sha256", "snippet"])
     lookup: dict[tuple[str, str], tuple[Any, Any, Any, Any]] = {}
     if not cells.empty:
         wanted = set(failed["source_sha256"])
         mine = cells[cells["source_sha256"].isin(wanted)]
-        columns = [mine[c] if c in mine.columns else pd.Series(None, index=mine.index, dtype=object)
+        columns = [_objects(mine[c]) if c in mine.columns else [None] * len(mine)
                    for c in ("raw_label", "raw_text", "loc", "status")]
-        for key, *row in zip(zip(mine["source_sha256"].astype(str), mine["cell_id"].astype(str), strict=True),
-                             *columns, strict=True):
+        shas, ids = _objects(mine["source_sha256"].astype(str)), _objects(mine["cell_id"].astype(str))
+        for key, *row in zip(zip(shas, ids, strict=True), *columns, strict=True):
             lookup.setdefault(key, tuple(row))
     texts = (sections.groupby("source_sha256", observed=True)["text"].apply(lambda s: " ".join(map(str, s)))
              if sections is not None and not sections.empty else pd.Series(dtype=object))
     out = []
     by_report: dict[str, tuple[list[str], str]] = {}
-    for sha, cell_list, message in zip(failed["source_sha256"].astype(str), failed["cells"].fillna("").astype(str),
-                                       failed["message"].astype(str), strict=True):
+    for sha, cell_list, message in zip(_objects(failed["source_sha256"].astype(str)),
+                                       _objects(failed["cells"].astype(object).fillna("").astype(str)),
+                                       _objects(failed["message"].astype(str)), strict=True):
         lists, first = by_report.setdefault(sha, ([], message))
         lists.append(cell_list)
     for sha in sorted(by_report):
@@ -190,3 +214,8 @@ def offending_snippets(results: pd.DataFrame, cells: pd.DataFrame, sections: pd.
                          else "No section of the report was recognised.")
         out.append({"source_sha256": sha, "snippet": "\n".join(parts)})
     return pd.DataFrame(out)
+
+
+def _objects(column: pd.Series) -> list[Any]:
+    """A column's values as a list of Python objects (one conversion, not one Arrow scalar per element)."""
+    return column.to_numpy(dtype=object).tolist()
