@@ -328,7 +328,7 @@ def _parse(lake: str | None, batch_size: int, parser_version: str) -> dict[str, 
             results.append(future.result())
             _emit("parse", "advance", n=futures[future])
     finally:
-        close_sandboxes()  # the parser processes are not needed by build and publish
+        close_sandboxes(stop_server=True)  # the parser processes are not needed by build and publish
     summary = {
         "n_pending": len(todo), "n_batches": len(results), "repaired_batches": repaired,
         "n_staged": sum(int(r["n_staged"]) for r in results),
