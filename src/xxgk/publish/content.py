@@ -18,6 +18,7 @@ import shutil
 import tempfile
 import weakref
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -216,15 +217,23 @@ def write_tables(tables: Mapping[str, ReleaseTable], folder: Path, *,
     """
     csv_filters = CSV_ROW_FILTERS if csv_filters is None else csv_filters
     (folder / "marts").mkdir(parents=True, exist_ok=True)
+    (folder / "_tmp").mkdir(exist_ok=True)
     db = folder / WAREHOUSE_NAME
     files: dict[str, Path] = {}
     infos: dict[str, TableInfo] = {}
     con = duckdb.connect(str(db))
+    # CSV exports (DuckDB writes a CSV in order, on one thread) run one after another in a second thread on their
+    # own cursor, while this one goes on with the next tables: a national release's 1 GB CSV no longer holds up
+    # the rest. Every export is waited for (and its error raised) before the database is closed.
+    csv_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xxgk-release-csv")
+    pending: list[Future[None]] = []
     try:
         con.execute("set TimeZone = 'Etc/UTC'")
         con.execute(f"set temp_directory = '{_sql(str(folder / '_tmp'))}'")
         con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
         con.execute(f'create schema if not exists "{MARTS_SCHEMA}"')
+        csv_cursor = con.cursor()
+        csv_cursor.execute("set TimeZone = 'Etc/UTC'")  # a session setting: the CSV's timestamps are in UTC
         attached: dict[str, str] = {}
         for name, table in tables.items():
             target = f'"{MARTS_SCHEMA}"."{name}"'
@@ -247,24 +256,34 @@ def write_tables(tables: Mapping[str, ReleaseTable], folder: Path, *,
             parquet = folder / "marts" / f"{name}.parquet"
             con.execute(f"copy {target} to '{_sql(str(parquet))}' (format parquet)")
             files[f"marts/{name}.parquet"] = parquet
-            raw_csv, csv = folder / "_tmp" / f"{name}.csv", folder / "marts" / f"{name}.csv"
-            raw_csv.parent.mkdir(exist_ok=True)
+            csv = folder / "marts" / f"{name}.csv"
             where = f" where {csv_filters[name]}" if name in csv_filters else ""
-            con.execute(f"copy (select {_csv_select(con, target)} from {target}{where}) to '{_sql(str(raw_csv))}' "
-                        "(header, delimiter ',')")
-            with open(csv, "wb") as out, open(raw_csv, "rb") as src:
-                out.write(CSV_BOM)
-                shutil.copyfileobj(src, out, 1 << 20)
-            raw_csv.unlink()
+            pending.append(csv_pool.submit(_export_csv, csv_cursor, target, where, folder / "_tmp", csv))
             files[f"marts/{name}.csv"] = csv
+        for future in pending:
+            future.result()
         for alias in attached.values():
             con.execute(f"detach {alias}")
         con.execute("checkpoint")
     finally:
+        for future in pending:
+            future.cancel()
+        csv_pool.shutdown(wait=True)
         con.close()
     shutil.rmtree(folder / "_tmp", ignore_errors=True)
     files[WAREHOUSE_NAME] = db
     return files, infos
+
+
+def _export_csv(con: duckdb.DuckDBPyConnection, target: str, where: str, tmp: Path, csv: Path) -> None:
+    """``target`` (rows matching ``where``) as ``csv``: UTF-8 with a BOM, written by DuckDB."""
+    raw_csv = tmp / csv.name
+    con.execute(f"copy (select {_csv_select(con, target)} from {target}{where}) to '{_sql(str(raw_csv))}' "
+                "(header, delimiter ',')")
+    with open(csv, "wb") as out, open(raw_csv, "rb") as src:
+        out.write(CSV_BOM)
+        shutil.copyfileobj(src, out, 1 << 20)
+    raw_csv.unlink()
 
 
 def filter_quarantined(marts: Mapping[str, ReleaseTable], quarantine: pd.DataFrame) -> dict[str, pd.DataFrame]:
