@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -110,10 +111,7 @@ def apply_verdict(results: pd.DataFrame, verdict: GateVerdict) -> pd.DataFrame:
     covered = out["gate_column"].isin(verdict.evaluated_columns)
     gate_failed = pd.Series(False, index=out.index, dtype=bool)
     if verdict.failed:
-        failed_keys = pa.array([f"{s}{VERSION_SEPARATOR}{c}" for s, c in verdict.failed], type=pa.string())
-        keys = pc.binary_join_element_wise(pa.array(out["source_sha256"], type=pa.string()),
-                                           pa.array(out["gate_column"], type=pa.string()), VERSION_SEPARATOR)
-        gate_failed[:] = pc.is_in(keys, value_set=failed_keys).to_numpy(zero_copy_only=False)
+        gate_failed[:] = _pairs_in(out["source_sha256"], out["gate_column"], verdict.failed)
     disagree = covered & (gate_failed == out["passed"].astype(bool))
     if disagree.any():
         logger.warning("%s and the rule engine disagree on %d checks (first: %s); the gate decides",
@@ -121,6 +119,20 @@ def apply_verdict(results: pd.DataFrame, verdict: GateVerdict) -> pd.DataFrame:
                        out.loc[disagree, ["source_sha256", "check_name"]].head(3).to_dict("records"))
     out.loc[covered, "passed"] = ~gate_failed[covered]
     return out
+
+
+def _pairs_in(first: pd.Series, second: pd.Series, pairs: frozenset[tuple[str, str]]) -> np.ndarray:
+    """Which rows' (``first``, ``second``) values are among ``pairs``, compared as integer codes (the columns may be
+    categoricals: nothing is expanded to one string per row)."""
+    a_codes, a_values = pd.factorize(first)
+    b_codes, b_values = pd.factorize(second)
+    a_pos = pd.Index(np.asarray(a_values, dtype=object)).get_indexer([a for a, _ in pairs])
+    b_pos = pd.Index(np.asarray(b_values, dtype=object)).get_indexer([b for _, b in pairs])
+    known = (a_pos >= 0) & (b_pos >= 0)
+    width = max(len(b_values), 1)
+    wanted = a_pos[known].astype(np.int64) * width + b_pos[known]
+    keys = np.where((a_codes >= 0) & (b_codes >= 0), a_codes.astype(np.int64) * width + b_codes, -1)
+    return np.isin(keys, wanted)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ def rule_pass_rates(results: pd.DataFrame) -> pd.DataFrame:
         "reports_failed": g.apply(lambda d: d.loc[~d["passed"].astype(bool), "source_sha256"].nunique(),
                                   include_groups=False),
     }).reset_index()
+    out["rule_id"] = out["rule_id"].astype(str)
     out["severity"] = out["rule_id"].map(lambda r: RULES[r].severity if r in RULES else "?")
     out["description"] = out["rule_id"].map(lambda r: RULES[r].description if r in RULES else "")
     out["pass_rate"] = 1 - out["failed"] / out["checks"]

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from xxgk.quality.frames import PRESENT_STATUSES, pivot_statuses, pivot_values, report_frame, stack_cells
 from xxgk.quality.results import gate_column, results_frame
@@ -179,38 +178,37 @@ def _rows(rep: pd.DataFrame, mask: pd.Series, rule_id: str, check_name: str, *, 
     }
 
 
-def _strings(values: np.ndarray) -> pa.Array:
-    return pa.array(values, type=pa.string(), from_pandas=True)
-
-
 def _assemble(rep: pd.DataFrame, blocks: list[_Block]) -> pd.DataFrame:
-    """The result blocks as one frame of ``quality_results`` columns. Strings are built as Arrow arrays (per-block
-    constants and the pass texts through a dictionary; report columns by position), not one Python object per row.
+    """The result blocks as one frame of ``quality_results`` columns. Text columns are categoricals built from
+    codes (per-block constants, the pass texts and the report columns by position), not one string per row.
     """
     sizes = np.array([len(b["_pos"]) for b in blocks])
-    block_of_row = pa.array(np.repeat(np.arange(len(blocks), dtype=np.int32), sizes))
-    pos = pa.array(np.concatenate([b["_pos"] for b in blocks]))
+    block_of_row = np.repeat(np.arange(len(blocks), dtype=np.int64), sizes)
+    pos = np.concatenate([b["_pos"] for b in blocks]).astype(np.int64)
     passed = np.concatenate([b["passed"] for b in blocks])
 
-    def constant(name: str) -> pd.arrays.ArrowStringArray:
-        dictionary = _strings(np.array([b[name] for b in blocks], dtype=object))
-        return pd.arrays.ArrowStringArray(pa.DictionaryArray.from_arrays(block_of_row, dictionary).cast(pa.string()))
+    def categorical(codes: np.ndarray, values: np.ndarray) -> pd.Categorical:
+        """Rows as codes into ``values`` (which may repeat): a categorical of strings, never one string per row."""
+        value_codes, categories = pd.factorize(pd.array(values, dtype="string"), use_na_sentinel=True)
+        row_codes = value_codes[codes] if len(codes) else np.empty(0, dtype=np.int64)
+        return pd.Categorical.from_codes(row_codes, categories=pd.Index(categories, dtype="string"))
 
-    def failing_text(name: str, ok: str) -> pd.arrays.ArrowStringArray:
+    def constant(name: str) -> pd.Categorical:
+        return categorical(block_of_row, np.array([b[name] for b in blocks], dtype=object))
+
+    def failing_text(name: str, ok: str) -> pd.Categorical:
         texts = [b[name] for b in blocks]
-        codes = np.zeros(len(passed), dtype=np.int32)
-        codes[~passed] = np.arange(1, int((~passed).sum()) + 1, dtype=np.int32)
-        dictionary = _strings(np.concatenate([np.array([ok], dtype=object), *texts]))
-        return pd.arrays.ArrowStringArray(pa.DictionaryArray.from_arrays(pa.array(codes), dictionary).cast(pa.string()))
+        codes = np.zeros(len(passed), dtype=np.int64)
+        codes[~passed] = np.arange(1, int((~passed).sum()) + 1, dtype=np.int64)
+        return categorical(codes, np.concatenate([np.array([ok], dtype=object), *texts]))
 
-    def report_column(name: str) -> pd.arrays.ArrowStringArray:
-        column = _strings(rep[name].to_numpy(dtype=object, na_value=None))
-        return pd.arrays.ArrowStringArray(column.take(pos))
+    def report_column(name: str) -> pd.Categorical:
+        return categorical(pos, rep[name].to_numpy(dtype=object, na_value=None))
 
     return pd.DataFrame({
         "source_sha256": report_column("source_sha256"),
         "agency_name": report_column("agency_name"),
-        "report_year": pd.array(rep["report_year"].astype("Int64"))[np.asarray(pos)],
+        "report_year": pd.array(rep["report_year"].astype("Int64"))[pos],
         **{name: constant(name) for name in ("rule_id", "severity", "check_name", "gate_column")},
         "cells": failing_text("cells", ""),
         **{name: np.concatenate([b[name] for b in blocks]) for name in ("left_value", "right_value", "delta")},
@@ -588,7 +586,10 @@ def gate_frame(inputs: CheckInputs, results: pd.DataFrame) -> pd.DataFrame:
     if results.empty:
         wide = pd.DataFrame(np.nan, index=range(len(base)), columns=columns)
     else:
-        wide = results.pivot_table(index="source_sha256", columns="gate_column", values="delta", aggfunc="first")
+        wide = results.pivot_table(index="source_sha256", columns="gate_column", values="delta", aggfunc="first",
+                                   observed=True)
+        wide.index = pd.Index(wide.index.astype(str), dtype=object)
+        wide.columns = pd.Index(wide.columns.astype(str), dtype=object)
         extra = [c for c in wide.columns if c not in columns]
         wide = wide.reindex(index=base["source_sha256"].to_numpy(), columns=columns + extra).reset_index(drop=True)
     return pd.concat([base, wide.astype("float64")], axis=1)

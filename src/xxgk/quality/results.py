@@ -90,26 +90,27 @@ def gate_column(check_name: str) -> str:
     return check_name.replace(".", "__")
 
 
+# Text columns whose values repeat (hashes, names, rule ids, the pass texts "" and "ok"): categoricals, so a
+# national run's ~1.3 M result rows take tens of MB instead of hundreds.
+COMPACT_COLUMNS: tuple[str, ...] = ("run_id", "source_sha256", "agency_name", "rule_id", "severity", "check_name",
+                                    "gate_column", "cells", "message")
+
+
 def results_frame(rows: pd.DataFrame | Iterable[Mapping[str, Any]], run_id: str) -> pd.DataFrame:
-    """Rows → a DataFrame with exactly :data:`QUALITY_RESULTS_COLUMNS`, in order, with stable dtypes."""
+    """Rows → a DataFrame with exactly :data:`QUALITY_RESULTS_COLUMNS`, in order, with stable dtypes: the text
+    columns are categoricals of strings (a national run's ~1.3 M rows repeat a few thousand distinct texts)."""
     cols = [c for c in QUALITY_RESULTS_COLUMNS if c != "run_id"]
     df = rows[cols].copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows), columns=cols)
-    df.insert(0, "run_id", pd.Series(pd.Categorical.from_codes(np.zeros(len(df), dtype=np.int8), [run_id]),
-                                     index=df.index).astype("string"))
+    df.insert(0, "run_id", pd.Series(pd.Categorical.from_codes(np.zeros(len(df), dtype=np.int8),
+                                                               pd.Index([run_id], dtype="string")), index=df.index))
     df["report_year"] = df["report_year"].astype("Int64")
     for col in ("left_value", "right_value", "delta"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
     df["passed"] = df["passed"].astype(bool)
-    for col in ("run_id", "source_sha256", "agency_name", "rule_id", "severity", "check_name", "gate_column",
-                "cells", "message"):
-        df[col] = df[col].astype("string")
+    for col in COMPACT_COLUMNS:  # text, as categoricals of strings
+        if not isinstance(df[col].dtype, pd.CategoricalDtype):
+            df[col] = df[col].astype("string").astype("category")
     return df.reset_index(drop=True)
-
-
-# Text columns whose values repeat (hashes, names, rule ids, the pass texts "" and "ok"): categoricals once the gate
-# has decided, so a national run's ~1.3 M result rows take tens of MB instead of hundreds while the release is written.
-COMPACT_COLUMNS: tuple[str, ...] = ("run_id", "source_sha256", "agency_name", "rule_id", "severity", "check_name",
-                                    "gate_column", "cells", "message")
 
 
 def compact_results(results: pd.DataFrame) -> pd.DataFrame:
