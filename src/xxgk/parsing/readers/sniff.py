@@ -121,7 +121,7 @@ def _sniff_text(head: bytes) -> str:
 
 
 def _has_html_marker(head: bytes) -> bool:
-    """Whether the bytes hold HTML markup; pages show it in their first KiB, so that is looked at first."""
+    """Whether the bytes hold HTML markup; pages show it in their first few KiB, so those are looked at first."""
     if len(head) > HTML_MARKER_WINDOW:
         found = _HTML_MARKERS.search(head[:HTML_MARKER_WINDOW].lower())
         if found and found.end() < HTML_MARKER_WINDOW:  # one ending at the cut might go on past it (``<table`` + x)
