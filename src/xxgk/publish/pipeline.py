@@ -613,26 +613,36 @@ def _publish_locked(store: ObjectStore, *, staging: StagingFrames | Callable[[],
     results = apply_verdict(results, verdict)
     release_memory()
     quarantine = quarantine_reasons(results)
-    cells = quarantine_cells(store, frames, set(quarantine["source_sha256"]))
-    sections = frames.get("sections")
-    if sections is not None and not sections.empty:
-        sections = sections[sections["source_sha256"].isin(set(quarantine["source_sha256"]))]
-    failed = results[(results["severity"] == ERROR) & ~results["passed"]]
-    quarantine = quarantine.merge(offending_snippets(failed, cells, sections), on="source_sha256", how="left")
-    quarantine = add_source_lines(store, quarantine, failed, cells, population)
     marts = dict(warehouse.marts) if warehouse is not None else {}
     excluded = excluded_shas(quarantine, frames, warehouse, population) if not quarantine.empty and marts else None
-    # what follows needs neither the staging frames nor the cells; the results as categoricals
-    del frames, cells, sections, failed
-    results = compact_results(results)
-    release_memory()
-    flags = warning_flags(results)
-    flags = flags[~flags["source_sha256"].isin(set(quarantine["source_sha256"]))]
-    logger.info("gate (%s): %d reports, %d quarantined, %d with warnings", verdict.engine, len(population),
-                len(quarantine), len(flags))
-
-    if excluded is not None:
-        marts = rebuild(excluded) if rebuild is not None else content.filter_quarantined(marts, quarantine)
+    # The rebuild (dbt in a process of its own) runs in a second thread while the snippets are made here.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xxgk-rebuild") as pool:
+        rebuilding = pool.submit(rebuild, excluded) if excluded is not None and rebuild is not None else None
+        try:
+            cells = quarantine_cells(store, frames, set(quarantine["source_sha256"]))
+            sections = frames.get("sections")
+            if sections is not None and not sections.empty:
+                sections = sections[sections["source_sha256"].isin(set(quarantine["source_sha256"]))]
+            failed = results[(results["severity"] == ERROR) & ~results["passed"]]
+            quarantine = quarantine.merge(offending_snippets(failed, cells, sections), on="source_sha256",
+                                          how="left")
+            quarantine = add_source_lines(store, quarantine, failed, cells, population)
+            # what follows needs neither the staging frames nor the cells
+            del frames, cells, sections, failed
+            results = compact_results(results)
+            release_memory()
+            flags = warning_flags(results)
+            flags = flags[~flags["source_sha256"].isin(set(quarantine["source_sha256"]))]
+            logger.info("gate (%s): %d reports, %d quarantined, %d with warnings", verdict.engine,
+                        len(population), len(quarantine), len(flags))
+        except BaseException:
+            if rebuilding is not None:
+                rebuilding.cancel()
+            raise
+        if rebuilding is not None:
+            marts = rebuilding.result()
+        elif excluded is not None:
+            marts = content.filter_quarantined(marts, quarantine)
     if content.AGENCY_YEAR in marts:
         marts[content.AGENCY_YEAR] = content.attach_warnings(marts[content.AGENCY_YEAR], flags)
 
