@@ -53,6 +53,7 @@ CountCallback = Callable[[int], None]
 TEXT_MEDIA_TYPES = frozenset({"html", "text"})
 RACY_MTIME_SECONDS = 2.0  # coarser than any file system's timestamp granularity we expect
 _QUICK_CHUNK = 256  # unchanged-file checks per thread call
+_FILE_CHUNK = 32  # new local files per thread call
 
 
 @dataclass(frozen=True)
@@ -324,10 +325,36 @@ class _Ingester:
             async with asyncio.TaskGroup() as group:
                 for start in range(0, len(quick), _QUICK_CHUNK):
                     group.create_task(self._quick(quick[start:start + _QUICK_CHUNK], group))
+                files = [e for e in entries if id(e) not in quick_ids and e.kind == "file" and e.error is None]
+                file_ids = {id(e) for e in files}
+                for start in range(0, len(files), _FILE_CHUNK):
+                    group.create_task(self._files(files[start:start + _FILE_CHUNK]))
                 for entry in entries:
-                    if id(entry) not in quick_ids:
+                    if id(entry) not in quick_ids and id(entry) not in file_ids:
                         group.create_task(self._guarded(entry, group))
         return self.rows
+
+    async def _files(self, entries: list[SourceEntry]) -> None:
+        """Local files, read, hashed and stored a chunk per thread call (one call per file costs the event loop
+        more than the work at national scale); files have no attachments to follow."""
+        assert self._io is not None
+        async with self._io:
+            rows = await asyncio.to_thread(self._read_and_store_all, entries)
+        for row in rows:
+            self._add(row)
+
+    def _read_and_store_all(self, entries: list[SourceEntry]) -> list[ManifestRow]:
+        rows = []
+        for entry in entries:
+            try:
+                row, _ = self._read_and_store(entry)
+            except StorageError:
+                raise
+            except Exception as exc:  # a bug on one entry must not stop the run
+                logger.exception("unexpected error ingesting %s", entry.location)
+                row = self._failed(entry, f"internal error: {type(exc).__name__}: {exc}")
+            rows.append(row)
+        return rows
 
     async def _quick(self, entries: list[SourceEntry], group: asyncio.TaskGroup) -> None:
         """Files the manifest knows: the unchanged ones (same size and mtime) become rows without a read; the others
