@@ -114,11 +114,13 @@ def _table_rows(table: etree._Element, table_index: int) -> list[Row]:
             if len(td):
                 text = cell_text(td)
             else:  # the common case once formatting is stripped: one text node, usually clean
-                text = td.text or ""
-                if text and not (text.isprintable() and "  " not in text):
-                    text = _fold_spaces(text)
-                else:
+                text = td.text
+                if text is None:
+                    text = ""
+                elif text.isprintable() and "  " not in text:
                     text = text.strip()
+                else:
+                    text = _fold_spaces(text)
             attrib = td.attrib
             if not attrib or ("rowspan" not in attrib and "colspan" not in attrib):  # one plain cell
                 row[col] = new_tuple(Cell, (text, loc, False))
@@ -143,9 +145,9 @@ def _table_rows(table: etree._Element, table_index: int) -> list[Row]:
         loc = f"{prefix}{r + 1}]"
         width = max(row) + 1
         if len(row) == width:
-            cells = tuple([row[c] for c in range(width)])
+            cells = tuple(map(row.__getitem__, range(width)))
         else:
             gap = Cell("", loc, is_span=True)
             cells = tuple([row.get(c, gap) for c in range(width)])
-        rows.append(Row(cells, loc, is_grid=True))
+        rows.append(new_tuple(Row, (cells, loc, True)))
     return rows
