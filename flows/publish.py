@@ -1,24 +1,49 @@
 """Prefect flow ``validate_and_publish``: the quality gate (Great Expectations) and an atomic, versioned release.
 
 Thin: each task wraps one library function (``xxgk.publish.pipeline``) or the ``publication_gate`` checkpoint in
-``expectations/``. A failed run alerts the configured channels and fails the flow; quarantined reports alert too,
-but the release of everything else is still published.
+``expectations/`` (imported in a background thread while the warehouse and staging are loaded and checked). A
+failed run alerts the configured channels and fails the flow; quarantined reports alert too, but the release of
+everything else is still published.
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
-from expectations.gate import make_gate
+import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from xxgk.publish.pipeline import Warehouse, load_staging, load_warehouse, publish
+from xxgk.publish.pipeline import Gate, GateVerdict, Warehouse, load_staging, load_warehouse, publish
 from xxgk.publish.rebuild import rebuild_with_dbt
 from xxgk.quality.checks import CheckThresholds
 from xxgk.staging.build import dbt_paths, default_project_dir
 from xxgk.storage import open_lake
+
+
+def import_gate_in_background() -> threading.Thread:
+    """Start importing the Great Expectations gate (seconds of imports) while the warehouse and staging are loaded
+    and checked; :func:`lazy_gate` waits for it. A failed import is raised by :func:`lazy_gate`'s own import."""
+    def load() -> None:
+        try:
+            import expectations.gate  # noqa: F401
+        except Exception:  # noqa: BLE001 - raised again where the gate is used
+            pass
+
+    thread = threading.Thread(target=load, name="xxgk-import-gx", daemon=True)
+    thread.start()
+    return thread
+
+
+def lazy_gate(thresholds: CheckThresholds) -> Gate:
+    """The ``publication_gate`` checkpoint as a ``Gate``, imported when the gate first runs."""
+    def gate(frame: pd.DataFrame, results: pd.DataFrame, run_id: str) -> GateVerdict:
+        from expectations.gate import make_gate
+
+        return make_gate(thresholds)(frame, results, run_id)
+    return gate
 
 
 @task(name="load_warehouse", cache_policy=NO_CACHE)
@@ -37,7 +62,7 @@ def publish_task(lake: str | None, warehouse: Warehouse | None, release_id: str 
     store = open_lake(lake)
     thresholds = CheckThresholds(max_year=max_year) if max_year else CheckThresholds()
     outcome = publish(
-        store, staging=lambda: load_staging(store), warehouse=warehouse, gate=make_gate(thresholds),
+        store, staging=lambda: load_staging(store), warehouse=warehouse, gate=lazy_gate(thresholds),
         rebuild=(lambda excluded: rebuild_with_dbt(store, excluded)) if rebuild else None,
         release_id=release_id, thresholds=thresholds, break_lock=break_lock)
     return {
@@ -54,6 +79,7 @@ def validate_and_publish(lake: str | None = None, warehouse: str | None = None, 
                          max_year: int | None = None) -> dict[str, Any]:
     """Gate the staged reports and publish a release of the marts; returns the release summary."""
     logger = get_run_logger()
+    import_gate_in_background()
     wh = load_warehouse_task(lake, warehouse, work_dir)
     summary = publish_task(lake, wh, release_id, rebuild, break_lock, max_year)
     logger.info("release %s: %d reports checked, %d quarantined, %d with warnings; %s", summary["release_id"],
