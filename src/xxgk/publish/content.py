@@ -167,19 +167,21 @@ def _sql(text: str) -> str:
 
 def _csv_select(con: duckdb.DuckDBPyConnection, target: str) -> str:
     """A SELECT writing the columns as pandas' ``to_csv`` did: True/False, ``…+00:00`` timestamps, dates without
-    a time of day."""
+    a time of day. The first column's header starts with the UTF-8 byte order mark (spreadsheets read the file as
+    UTF-8), so DuckDB writes the whole file in one pass."""
     parts = []
-    for name, dtype, *_ in con.execute(f"describe {target}").fetchall():
+    for index, (name, dtype, *_) in enumerate(con.execute(f"describe {target}").fetchall()):
         col = f'"{name}"'
+        header = f'"{CSV_BOM.decode()}{name}"' if index == 0 else col
         if dtype == "BOOLEAN":
-            parts.append(f"case when {col} then 'True' when not {col} then 'False' end as {col}")
+            parts.append(f"case when {col} then 'True' when not {col} then 'False' end as {header}")
         elif dtype == "TIMESTAMP WITH TIME ZONE":
-            parts.append(f"strftime({col}, '%Y-%m-%d %H:%M:%S.%f+00:00') as {col}")
+            parts.append(f"strftime({col}, '%Y-%m-%d %H:%M:%S.%f+00:00') as {header}")
         elif dtype == "TIMESTAMP" and not con.execute(
                 f"select count(*) from {target} where {col}::time <> time '00:00:00'").fetchone()[0]:
-            parts.append(f"strftime({col}, '%Y-%m-%d') as {col}")
+            parts.append(f"strftime({col}, '%Y-%m-%d') as {header}")
         else:
-            parts.append(col)
+            parts.append(f"{col} as {header}" if index == 0 else col)
     return ", ".join(parts)
 
 
@@ -258,7 +260,7 @@ def write_tables(tables: Mapping[str, ReleaseTable], folder: Path, *,
             files[f"marts/{name}.parquet"] = parquet
             csv = folder / "marts" / f"{name}.csv"
             where = f" where {csv_filters[name]}" if name in csv_filters else ""
-            pending.append(csv_pool.submit(_export_csv, csv_cursor, target, where, folder / "_tmp", csv))
+            pending.append(csv_pool.submit(_export_csv, csv_cursor, target, where, csv))
             files[f"marts/{name}.csv"] = csv
         for future in pending:
             future.result()
@@ -275,15 +277,13 @@ def write_tables(tables: Mapping[str, ReleaseTable], folder: Path, *,
     return files, infos
 
 
-def _export_csv(con: duckdb.DuckDBPyConnection, target: str, where: str, tmp: Path, csv: Path) -> None:
+def _export_csv(con: duckdb.DuckDBPyConnection, target: str, where: str, csv: Path) -> None:
     """``target`` (rows matching ``where``) as ``csv``: UTF-8 with a BOM, written by DuckDB."""
-    raw_csv = tmp / csv.name
-    con.execute(f"copy (select {_csv_select(con, target)} from {target}{where}) to '{_sql(str(raw_csv))}' "
+    con.execute(f"copy (select {_csv_select(con, target)} from {target}{where}) to '{_sql(str(csv))}' "
                 "(header, delimiter ',')")
-    with open(csv, "wb") as out, open(raw_csv, "rb") as src:
-        out.write(CSV_BOM)
-        shutil.copyfileobj(src, out, 1 << 20)
-    raw_csv.unlink()
+    with open(csv, "rb") as written:
+        if not written.read(len(CSV_BOM)) == CSV_BOM:  # the header was quoted around the mark: not expected
+            raise RuntimeError(f"{csv.name}: DuckDB did not start the CSV with the byte order mark")
 
 
 def filter_quarantined(marts: Mapping[str, ReleaseTable], quarantine: pd.DataFrame) -> dict[str, pd.DataFrame]:
