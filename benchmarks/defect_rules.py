@@ -5,9 +5,10 @@
 Parses the reports of a generated corpus (``xxgk synth``) that carry a planted defect of the given kinds (all kinds
 by default) and says, per kind, how many were caught by their rule, the way ``benchmarks/annual_run.py`` decides
 it: the rule is among the parser's issues, or among the failures of the quality rules emulated here from the
-parsed values (I1–I4 on reported + derived cells, ``fee_magnitude`` above 1e4 万元, ``format_2019_late``, X1
-against the same agency's report of the year before in the corpus). With ``--clean`` it also parses the
-defect-free reports and counts wrong cells and reports with an error-severity issue (false errors).
+parsed values (I1–I4 on reported + derived cells, ``fee_magnitude`` above the agency's limit in
+``xxgk.schema.limits``, ``format_2019_late``, X1 against the same agency's report of the year before in the
+corpus). With ``--clean`` it also parses the defect-free reports and counts wrong cells and reports with an
+error-severity issue (false errors), scored as ``annual_run.py`` scores them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-FEE_MAX_WAN_YUAN = 1e4  # xxgk.quality.checks.CheckThresholds.fee_max_wan_yuan
+from annual_run import cell_matches, expected_cells  # the same scoring as the end-to-end benchmark
 
 
 def parse_one(path: str) -> dict:
@@ -27,6 +28,7 @@ def parse_one(path: str) -> dict:
     from xxgk.parsing.report import parse_path
     from xxgk.schema.identities import all_identities
     from xxgk.schema.keys import TABLE3_COLS, cell_id
+    from xxgk.schema.limits import fee_limit_wan_yuan
 
     r = parse_path(path)
     values: dict[str, float | None] = {}
@@ -42,7 +44,7 @@ def parse_one(path: str) -> dict:
     errors = sorted({i.rule for i in r.issues if i.severity == "error"})
     quality = {i.rule for i in check_identities(values, all_identities(r.format_version or "2021"))}
     fee = values.get(cell_id("table2", "fees_wan_yuan"))
-    if fee is not None and fee > FEE_MAX_WAN_YUAN:
+    if fee is not None and fee > fee_limit_wan_yuan(r.agency):
         quality.add("fee_magnitude")
     if r.format_version == "2019" and r.year and r.year > 2020:
         quality.add("format_2019_late")
@@ -53,14 +55,6 @@ def parse_one(path: str) -> dict:
         "carried_forward": [values.get(cell_id("table3", "carried_forward", c)) for c in TABLE3_COLS],
         "issues": [(i.rule, i.severity, i.message[:160]) for i in r.issues],
     }
-
-
-def expected_cells(t: dict) -> list[tuple[str, object]]:
-    derived = t.get("derived", {})
-    out = [(f"table2.{k}", v) for k, v in t["table2"].items()]
-    out += [(f"table3.{r}.{c}", v) for r, cols in t["table3"].items() for c, v in cols.items()]
-    out += [(f"table4.{k}", v) for k, v in t["table4"].items()]
-    return [(cid, v if v is not None else derived.get(cid)) for cid, v in out]
 
 
 def main() -> int:
@@ -123,12 +117,9 @@ def main() -> int:
         false_errors: list[tuple[str, list[str]]] = []
         for t in clean:
             p = parsed[t["file"]]
-            bad = 0
-            for cid, want in expected_cells(t):
-                mine = p["values"].get(cid)
-                n_cells += 1
-                if not (mine == want or (mine is not None and want is not None and float(mine) == float(want))):
-                    bad += 1
+            expected = expected_cells(t)
+            n_cells += len(expected)
+            bad = sum(not cell_matches(p["values"].get(cid), want) for cid, want in expected)
             wrong += bad
             if bad:
                 wrong_reports.append(t["file"])
