@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -188,8 +190,9 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
     "timestamp": pa.timestamp("us", tz="UTC"), "date": pa.string(),  # dates stay ISO strings until Parquet
 }
-_PANDAS_TYPES = {pa.string(): PANDAS_DTYPES["string"], pa.int64(): PANDAS_DTYPES["int"],
-                 pa.bool_(): PANDAS_DTYPES["bool"]}
+_LARGE_TYPES = {**_ARROW_TYPES, "string": pa.large_string()}  # pandas keeps its strings as large_string
+_PANDAS_TYPES = {pa.string(): PANDAS_DTYPES["string"], pa.large_string(): PANDAS_DTYPES["string"],
+                 pa.int64(): PANDAS_DTYPES["int"], pa.bool_(): PANDAS_DTYPES["bool"]}
 
 
 def frame_from_columns(table: str, columns: Mapping[str, list[Any]]) -> pd.DataFrame:
@@ -206,69 +209,124 @@ def frame(table: str, rows: list[Row]) -> pd.DataFrame:
 
 
 _SHARED = ("source_sha256", "parser_version", "parsed_at", "report_year", "agency_name", "format_version")
-_CELL_COLUMNS = (*_SHARED, "cell_id", "row_key", "col_key", "value", "raw_text", "raw_label", "status", "loc")
-_TABLE2_IDS = tuple((cell_id("table2", k), k, None) for k in TABLE2_KEYS)
-_TABLE3_IDS = tuple((cell_id("table3", r, c), r, c) for r in TABLE3_ROWS for c in TABLE3_COLS)
-_TABLE4_IDS = tuple((cell_id("table4", k), k, None) for k in TABLE4_KEYS)
-
-
-def _add_cells(cols: dict[str, list[Any]], shared: Row, ids: tuple[tuple[str, str, str | None], ...],
-               cells: list[CellValue | None], derived: Mapping[str, float | int]) -> None:
-    """Append one report's cells (in ``ids`` order) to the column lists of a cell table; as :func:`_cell_row`."""
-    n = len(ids)
-    for name in _SHARED:
-        cols[name].extend([shared[name]] * n)
-    cols["cell_id"].extend([i[0] for i in ids])
-    cols["row_key"].extend([i[1] for i in ids])
-    cols["col_key"].extend([i[2] for i in ids])
-    present = [_ABSENT if cell is None else cell for cell in cells]
-    cols["raw_text"].extend([c.raw_text for c in present])
-    cols["raw_label"].extend([c.raw_label for c in present])
-    cols["loc"].extend([c.loc for c in present])
-    values = [None if c.value is None else float(c.value) for c in present]
-    statuses = [c.status for c in present]
-    if derived:
-        for i, (cid, _, _) in enumerate(ids):
-            if cid in derived:
-                values[i], statuses[i] = float(derived[cid]), "derived"
-    cols["value"].extend(values)
-    cols["status"].extend(statuses)
-
-
+_CELL_TABLES = ("table2_cells", "table3_cells", "table4_cells")
 _ABSENT = CellValue(None, "absent")
+_CELL_FIELDS = ("value", "status", "raw_text", "raw_label", "loc")  # CellValue's fields, in its order
+_T2_ABSENT = (_ABSENT,) * len(TABLE2_KEYS)
+_T3_ABSENT = (_ABSENT,) * len(TABLE3_COLS)
+_T4_ABSENT = (_ABSENT,) * len(TABLE4_KEYS)
+_T2_EXTENSIONS = frozenset(TABLE2_2019_EXTENSION_KEYS)
 
 
-def _cell_columns(outcomes: list[ParseOutcome]) -> dict[str, dict[str, list[Any]]]:
-    out = {t: {c: [] for c in _CELL_COLUMNS} for t in ("table2_cells", "table3_cells", "table4_cells")}
+def _id_vocabulary(table: str) -> tuple[tuple[str, str, str | None], ...]:
+    """Every (cell_id, row_key, col_key) a cell table can hold; a row's ids are an index into this."""
+    if table == "table2_cells":
+        return tuple((cell_id("table2", k), k, None) for k in (*TABLE2_KEYS, *TABLE2_2019_EXTENSION_KEYS))
+    if table == "table3_cells":
+        return tuple((cell_id("table3", r, c), r, c) for r in TABLE3_ROWS for c in TABLE3_COLS)
+    return tuple((cell_id("table4", k), k, None) for k in TABLE4_KEYS)
+
+
+_VOCABULARY = {t: _id_vocabulary(t) for t in _CELL_TABLES}
+# The position of each canonical cell in its report's block of rows (what ``derived`` can replace).
+_CANONICAL_POSITION = {
+    "table2_cells": {cid: i for i, (cid, _, _) in enumerate(_VOCABULARY["table2_cells"][:len(TABLE2_KEYS)])},
+    "table3_cells": {cid: i for i, (cid, _, _) in enumerate(_VOCABULARY["table3_cells"])},
+    "table4_cells": {cid: i for i, (cid, _, _) in enumerate(_VOCABULARY["table4_cells"])},
+}
+_T2_EXTENSION_INDEX = {k: len(TABLE2_KEYS) + i for i, k in enumerate(TABLE2_2019_EXTENSION_KEYS)}
+
+
+@dataclass
+class _CellTable:
+    """One cell table of a batch being collected: a CellValue per row, the vocabulary index of its ids, how many
+    rows each report has and where its block starts, and the (row, value) pairs ``derived`` replaces."""
+
+    cells: list[CellValue | None] = field(default_factory=list)
+    ids: list[int] | np.ndarray = field(default_factory=list)
+    counts: list[int] = field(default_factory=list)
+    derived: list[tuple[int, float]] = field(default_factory=list)
+
+    def add_derived(self, table: str, start: int, derived: Mapping[str, float | int]) -> None:
+        position = _CANONICAL_POSITION[table]
+        self.derived.extend((start + position[cid], float(v)) for cid, v in derived.items() if cid in position)
+
+
+def _collect_cells(outcomes: list[ParseOutcome]) -> tuple[list[Row], dict[str, _CellTable]]:
+    """The shared values of every report with tables, and its cells in staging order (as :func:`cell_rows`)."""
+    shared: list[Row] = []
+    out = {t: _CellTable() for t in _CELL_TABLES}
+    t2, t3, t4 = out["table2_cells"], out["table3_cells"], out["table4_cells"]
+    n2, n3, n4 = len(TABLE2_KEYS), len(TABLE3_ROWS) * len(TABLE3_COLS), len(TABLE4_KEYS)
     for o in outcomes:
         r = o.report
         if r is None:
             continue
-        shared = _shared(o)
-        t2 = r.table2
-        _add_cells(out["table2_cells"], shared, _TABLE2_IDS, [t2.get(k) for _, k, _ in _TABLE2_IDS], r.derived)
-        ext = [(cell_id("table2", e.key), e.key, None) for e in r.extensions
-               if e.table == "table2" and e.key in TABLE2_2019_EXTENSION_KEYS]
-        if ext:
-            cells = [CellValue(e.value, "reported" if e.value is not None else "blank", e.raw_text, e.raw_label, e.loc)
-                     for e in r.extensions if e.table == "table2" and e.key in TABLE2_2019_EXTENSION_KEYS]
-            _add_cells(out["table2_cells"], shared, tuple(ext), cells, {})
-        t3 = r.table3
-        _add_cells(out["table3_cells"], shared, _TABLE3_IDS,
-                   [t3.get(row, {}).get(col) for _, row, col in _TABLE3_IDS], r.derived)
-        t4 = r.table4
-        _add_cells(out["table4_cells"], shared, _TABLE4_IDS, [t4.get(k) for _, k, _ in _TABLE4_IDS], r.derived)
-    return out
+        shared.append(_shared(o))
+        start = len(t2.cells)
+        t2.cells.extend(map(r.table2.get, TABLE2_KEYS, _T2_ABSENT))
+        ext = [e for e in r.extensions if e.table == "table2" and e.key in _T2_EXTENSIONS]
+        t2.cells.extend(CellValue(e.value, "reported" if e.value is not None else "blank", e.raw_text, e.raw_label,
+                                  e.loc) for e in ext)
+        t2.ids.extend(range(n2))
+        t2.ids.extend(_T2_EXTENSION_INDEX[e.key] for e in ext)
+        t2.counts.append(n2 + len(ext))
+        table3 = r.table3
+        for row in TABLE3_ROWS:
+            cells = table3.get(row)
+            t3.cells.extend(_T3_ABSENT if cells is None else map(cells.get, TABLE3_COLS, _T3_ABSENT))
+        t4.cells.extend(map(r.table4.get, TABLE4_KEYS, _T4_ABSENT))
+        if r.derived:
+            t2.add_derived("table2_cells", start, r.derived)
+            t3.add_derived("table3_cells", (len(shared) - 1) * n3, r.derived)
+            t4.add_derived("table4_cells", (len(shared) - 1) * n4, r.derived)
+    t3.counts = [n3] * len(shared)
+    t4.counts = [n4] * len(shared)
+    t3.ids = np.tile(np.arange(n3, dtype=np.int64), len(shared))
+    t4.ids = np.tile(np.arange(n4, dtype=np.int64), len(shared))
+    return shared, out
+
+
+def _cell_field_arrays(cells: list[CellValue | None], derived: list[tuple[int, float]]) -> dict[str, pa.Array]:
+    """``value`` … ``loc`` of every row; a missing cell is absent, a derived one carries its value and status."""
+    cells = [_ABSENT if c is None else c for c in cells] if None in cells else cells
+    columns = {name: list(map(itemgetter(i), cells)) for i, name in enumerate(_CELL_FIELDS)}
+    values, statuses = columns["value"], columns["status"]
+    for i, v in derived:
+        values[i], statuses[i] = v, "derived"
+    try:
+        value = pa.array(values, type=pa.float64(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # an int beyond 2**53, a bool, a numeric string: as float() does
+        value = pa.array([None if v is None else float(v) for v in values], type=pa.float64(), from_pandas=True)
+    arrays = {name: pa.array(columns[name], type=pa.large_string(), from_pandas=True)
+              for name in ("status", "raw_text", "raw_label", "loc")}
+    return {"value": value, **arrays}
+
+
+def _cell_frame(table: str, shared: list[Row], cells: _CellTable) -> pd.DataFrame:
+    """A cell table's frame: the per-report columns repeated over each report's rows, the ids from the vocabulary."""
+    spec = TABLE_SPECS[table]
+    per_report = np.repeat(np.arange(len(cells.counts), dtype=np.int64), np.asarray(cells.counts, dtype=np.int64))
+    ids = np.asarray(cells.ids, dtype=np.int64)
+    vocabulary = _VOCABULARY[table]
+    arrays: dict[str, pa.Array] = _cell_field_arrays(cells.cells, cells.derived)
+    for name in _SHARED:
+        values = pa.array([s[name] for s in shared], type=_LARGE_TYPES[spec.field(name).dtype], from_pandas=True)
+        arrays[name] = values.take(per_report)
+    for i, name in enumerate(("cell_id", "row_key", "col_key")):
+        arrays[name] = pa.array([v[i] for v in vocabulary], type=pa.large_string()).take(ids)
+    tbl = pa.Table.from_arrays([arrays[f.name] for f in spec.fields], names=list(spec.field_names))
+    return tbl.to_pandas(types_mapper=_PANDAS_TYPES.get)
 
 
 def frames_for(outcomes: Iterable[ParseOutcome]) -> dict[str, pd.DataFrame]:
     """Typed DataFrames for every staging table of a batch (tables with no rows are empty frames)."""
     outcomes = list(outcomes)
-    cells = _cell_columns(outcomes)
+    shared, cells = _collect_cells(outcomes)
     rows: dict[str, list[Row]] = {"reports": [], "sections": [], "parse_issues": []}
     for o in outcomes:
         rows["reports"].append(report_row(o))
         rows["sections"].extend(section_rows(o))
         rows["parse_issues"].extend(issue_rows(o))
-    return {table: frame_from_columns(table, cells[table]) if table in cells else frame(table, rows[table])
+    return {table: _cell_frame(table, shared, cells[table]) if table in cells else frame(table, rows[table])
             for table in STAGING_TABLES}

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from xxgk.schema.tables import PARTITION_COLUMN, TABLE_SPECS
@@ -62,17 +63,12 @@ def partition_value(year: object) -> str:
     return NULL_PARTITION if year is None or pd.isna(year) else str(int(year))  # type: ignore[call-overload]
 
 
-def _partitions(years: pd.Series) -> pd.Series:
-    """:func:`partition_value` of every row, vectorised (cell tables have a row per cell)."""
-    return years.astype("Int64").astype("string").fillna(NULL_PARTITION)
-
-
 def staging_key(table: str, year: object, bid: str) -> str:
     return f"{STAGING_PREFIX}/{table}/{PARTITION_COLUMN}={partition_value(year)}/part-{bid}.parquet"
 
 
-def to_parquet_bytes(table: str, df: pd.DataFrame) -> bytes:
-    schema = arrow_schema(table)
+def arrow_table(table: str, df: pd.DataFrame) -> pa.Table:
+    """A staging frame as the Arrow table written to Parquet: the spec's columns, types and schema metadata."""
     arrays = []
     for f in TABLE_SPECS[table].fields:
         col = df[f.name]
@@ -81,10 +77,29 @@ def to_parquet_bytes(table: str, df: pd.DataFrame) -> bytes:
             arrays.append(pa.array(values, type=pa.date32()))
         else:
             arrays.append(pa.array(col, type=ARROW_TYPES[f.dtype], from_pandas=True))
-    tbl = pa.Table.from_arrays(arrays, schema=schema)
+    return pa.Table.from_arrays(arrays, schema=arrow_schema(table))
+
+
+def parquet_bytes(tbl: pa.Table) -> bytes:
     buf = io.BytesIO()
     pq.write_table(tbl, buf, compression="zstd")
     return buf.getvalue()
+
+
+def to_parquet_bytes(table: str, df: pd.DataFrame) -> bytes:
+    return parquet_bytes(arrow_table(table, df))
+
+
+def partition_rows(tbl: pa.Table, year: str) -> pa.Table:
+    """The rows of ``tbl`` whose :func:`partition_value` is ``year``, in their order."""
+    years = tbl.column(PARTITION_COLUMN)
+    if year == NULL_PARTITION:
+        mask = pc.is_null(years)
+    else:  # a null year is not this year
+        mask = pc.fill_null(pc.equal(years, pa.scalar(int(year), type=years.type)), False)
+    if tbl.num_rows and pc.all(mask).as_py():  # one partition holds the whole batch: no copy
+        return tbl
+    return tbl.filter(mask)
 
 
 @dataclass
@@ -138,12 +153,12 @@ def write_batch(store: ObjectStore, frames: dict[str, pd.DataFrame], parser_vers
             return result
     years = sorted({partition_value(y) for y in validated["reports"][PARTITION_COLUMN]})
     # ``reports`` goes last: it is what marks a report as staged, so a batch cut short is parsed again.
+    # Each validated frame becomes Arrow once; its partitions are row selections of that table.
     for table in sorted(validated, key=lambda t: t == "reports"):
-        df = validated[table]
-        part = _partitions(df[PARTITION_COLUMN])
+        tbl = arrow_table(table, validated[table])
         for year in years:
             key = staging_key(table, None if year == NULL_PARTITION else int(year), result.batch_id)
-            store.put_bytes(key, to_parquet_bytes(table, df[part == year]), content_type="application/parquet")
+            store.put_bytes(key, parquet_bytes(partition_rows(tbl, year)), content_type="application/parquet")
             result.written_keys.append(key)
     logger.info("batch %s: %d reports written to %d partitions", result.batch_id, len(shas), len(years))
     return result
