@@ -7,7 +7,10 @@ publishing logic of its own:
 2. **repair** — staging batches a killed run left half written are removed, so their reports are parsed again;
 3. **parse** — ``flows/parse.py``'s ``stage_batch`` task, one task run per batch, submitted to the flow's task
    runner (threads by default; ``annual_run.with_options(task_runner=DaskTaskRunner(...))`` spreads the batches
-   over a Dask cluster). Only (sha256, parser_version) pairs not yet staged are parsed;
+   over a Dask cluster). Only (sha256, parser_version) pairs not yet staged are parsed. Parsing starts while
+   ingest runs: full batches of the objects it reports go to the runner as they fill, at most one fewer at a time
+   than there are workers (ingest keeps one), and when ingest ends every pending object not yet submitted
+   follows, so the end state is that of a parse stage run after ingest (:class:`_ParseStage`);
 4. **build** — ``flows/build.py``'s ``run_dbt`` task (dbt build + docs);
 5. **publish** — the ``validate_and_publish`` flow (Great Expectations gate, atomic release, alerts).
 
@@ -15,7 +18,10 @@ An unchanged re-run (no new bytes, nothing new staged, the release of the previo
 build and publish: it lists the lake and stops. Each run leaves a small JSON record under ``runs/annual_run/``.
 
 Progress: a caller in the same process (the ``xxgk run`` command) may register a listener with
-:func:`add_progress_listener`; it receives ``(stage, event, info)`` calls while the flow runs.
+:func:`add_progress_listener`; it receives ``(stage, event, info)`` calls while the flow runs. Ingest and parse
+overlap: parse ``start``s with its first batch (often while ingest runs), its total grows with ``more`` as batches
+are submitted, and it is ``done`` when its last batch is; so each stage's time runs from its first work to its end,
+and ingest's and parse's times overlap.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import hashlib
 import io
 import json
 import os
+import queue
 import re
 import signal
 import threading
@@ -32,16 +39,17 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import copy_context
 from dataclasses import replace
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import as_completed
+from prefect.futures import PrefectFuture, as_completed
 
 from flows.build import run_dbt_task
 from flows.ingest import is_transient_failure
-from flows.parse import default_batch_size, pending_objects, stage_batch_task
+from flows.parse import IngestedBatches, default_batch_size, parsed_shas, pending_objects, stage_batch_task
 from xxgk import PARSER_VERSION
 from xxgk.ingest import (
     ManifestRow,
@@ -54,6 +62,7 @@ from xxgk.ingest import (
     write_manifest,
 )
 from xxgk.publish import read_current
+from xxgk.staging.frames import RawObject
 from xxgk.staging.stage import chunks, close_sandboxes
 from xxgk.staging.write import QUARANTINE_PREFIX, STAGING_PREFIX
 from xxgk.storage import ObjectStore, open_lake
@@ -282,9 +291,11 @@ def quarantine_reasons_task(lake: str | None, release_id: str | None) -> dict[st
 
 @task(name="ingest", retries=2, retry_delay_seconds=[1, 10], retry_condition_fn=is_transient_failure,
       cache_policy=NO_CACHE)
-def ingest_task(lake: str | None, sources: list[str], year: int | None) -> dict[str, Any]:
+def ingest_task(lake: str | None, sources: list[str], year: int | None,
+                on_row: Callable[[ManifestRow], None] | None = None) -> dict[str, Any]:
     """Ingest every source in one task run (per-entry progress; the previous versions are read once, not passed
-    to each of many task runs, which costs Prefect a walk over every parameter)."""
+    to each of many task runs, which costs Prefect a walk over every parameter). ``on_row`` receives each manifest
+    row as its entry is done (from any thread; again for each entry of a retry)."""
     store = open_lake(lake)
     progress = _Advance("ingest")
 
@@ -293,6 +304,8 @@ def ingest_task(lake: str | None, sources: list[str], year: int | None) -> dict[
 
     def done(row: ManifestRow) -> None:
         progress.add(1)
+        if on_row is not None:
+            on_row(row)
 
     try:
         if year is None:
@@ -308,35 +321,122 @@ def ingest_task(lake: str | None, sources: list[str], year: int | None) -> dict[
         progress.flush()
 
 
-def _ingest(sources: list[str], lake: str | None, year: int | None) -> dict[str, Any]:
+def _ingest(sources: list[str], lake: str | None, year: int | None,
+            on_row: Callable[[ManifestRow], None]) -> dict[str, Any]:
     _emit("ingest", "start", total=0)
-    summary = ingest_task(lake, sources, year)
+    summary = ingest_task(lake, sources, year, on_row)
     _emit("ingest", "done", summary=summary)
     return summary
 
 
-def _parse(lake: str | None, batch_size: int, parser_version: str) -> dict[str, Any]:
-    repaired = repair_staging_task(lake)
-    todo = pending_objects(lake, parser_version)
-    _emit("parse", "start", total=len(todo))
-    futures = {}
-    for batch in chunks(todo, batch_size):
-        futures[stage_batch_task.submit(lake, batch, parser_version)] = len(batch)
-    results = []
+def _parse_slots_while_ingesting() -> int:
+    """Parse batches run at once while ingest runs: one fewer than the workers (ingest keeps one core busy)."""
+    from xxgk.settings import load_settings
+
     try:
-        for future in as_completed(list(futures)):
-            results.append(future.result())
-            _emit("parse", "advance", n=futures[future])
+        workers = load_settings().workers
+    except Exception:  # noqa: BLE001 - the settings were checked when the task runner was made
+        workers = None
+    return max(1, (workers or os.cpu_count() or 1) - 1)
+
+
+_FINISHED, _END = object(), object()  # a batch finished; ingest ended (in the feeder's inbox, with the rows)
+
+
+class _ParseStage:
+    """The parse stage, fed by ingest while it runs.
+
+    A feeder thread repairs half-written staging batches, reads which reports are already parsed, then takes the
+    manifest rows ingest reports (:meth:`on_row`) and submits each full batch of new objects to the task runner,
+    at most ``slots`` batches at a time. :meth:`finish` (after ingest) stops the feeder, submits every pending
+    object (:func:`pending_objects`) not yet submitted, and collects the results."""
+
+    def __init__(self, lake: str | None, batch_size: int, parser_version: str, slots: int) -> None:
+        self.lake, self.batch_size, self.parser_version, self.slots = lake, batch_size, parser_version, slots
+        self.inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.futures: dict[PrefectFuture[dict[str, Any]], int] = {}
+        self.batches: IngestedBatches | None = None
+        self.repaired: list[str] = []
+        self.n_while_ingesting = 0
+        self.started = False
+        self.error: BaseException | None = None
+        self.feeder = threading.Thread(target=copy_context().run, args=(self._feed,), name="xxgk-parse-feeder",
+                                       daemon=True)  # the copied context holds the flow run (for Prefect)
+        self.feeder.start()
+
+    def on_row(self, row: ManifestRow) -> None:
+        self.inbox.put(row)
+
+    def _feed(self) -> None:
+        try:
+            self.repaired = repair_staging_task(self.lake)  # before any batch is staged
+            batches = self.batches = IngestedBatches(parsed_shas(self.lake, self.parser_version), self.batch_size)
+            running = 0
+            while (item := self.inbox.get()) is not _END:
+                if item is _FINISHED:
+                    running -= 1
+                else:
+                    batches.add(item)
+                while running < self.slots and (batch := batches.take()) is not None:
+                    self._submit(batch)
+                    self.n_while_ingesting += len(batch)
+                    running += 1
+        except BaseException as exc:  # noqa: BLE001 - raised in the flow by finish()
+            self.error = exc
+
+    def _submit(self, batch: list[RawObject]) -> None:
+        if not self.started:
+            self.started = True
+            _emit("parse", "start", total=0)
+        _emit("parse", "more", n=len(batch))
+        future = stage_batch_task.submit(self.lake, batch, self.parser_version)
+        self.futures[future] = len(batch)
+
+        def finished(_: Any, n: int = len(batch)) -> None:
+            _emit("parse", "advance", n=n)
+            self.inbox.put(_FINISHED)
+
+        future.add_done_callback(finished)
+
+    def stop_feeding(self) -> None:
+        """End the feeder: no batch is submitted after this returns."""
+        if self.feeder.is_alive():
+            self.inbox.put(_END)
+            self.feeder.join()
+
+    def finish(self) -> dict[str, Any]:
+        self.stop_feeding()
+        if self.error is not None:
+            raise self.error
+        assert self.batches is not None
+        rest = self.batches.rest(pending_objects(self.lake, self.parser_version))
+        for batch in chunks(rest, self.batch_size):
+            self._submit(batch)
+        if not self.started:
+            self.started = True
+            _emit("parse", "start", total=0)
+        results = [future.result() for future in as_completed(list(self.futures))]
+        summary = {
+            "n_pending": sum(self.futures.values()), "n_while_ingesting": self.n_while_ingesting,
+            "n_batches": len(results), "repaired_batches": self.repaired,
+            "n_staged": sum(int(r["n_staged"]) for r in results),
+            "n_quarantined": sum(int(r["n_quarantined"]) for r in results),
+            "quarantined": [q for r in results for q in r["quarantined"]],
+        }
+        _emit("parse", "done", summary=summary)
+        return summary
+
+
+def _ingest_and_parse(sources: list[str], lake: str | None, year: int | None, batch_size: int,
+                      parser_version: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Ingest, and parse what it stores while it runs (:class:`_ParseStage`)."""
+    parse = _ParseStage(lake, batch_size, parser_version, _parse_slots_while_ingesting())
+    try:
+        ingested = _ingest(sources, lake, year, parse.on_row) if sources else {}
+        return ingested, parse.finish()
     finally:
+        parse.stop_feeding()  # ingest failed: submit nothing more
         close_sandboxes(stop_server=True)  # the parser processes are not needed by build and publish
-    summary = {
-        "n_pending": len(todo), "n_batches": len(results), "repaired_batches": repaired,
-        "n_staged": sum(int(r["n_staged"]) for r in results),
-        "n_quarantined": sum(int(r["n_quarantined"]) for r in results),
-        "quarantined": [q for r in results for q in r["quarantined"]],
-    }
-    _emit("parse", "done", summary=summary)
-    return summary
 
 
 @flow(name="annual_run", task_runner=_default_task_runner())
@@ -356,9 +456,9 @@ def annual_run(sources: list[str], lake: str | None = None, year: int | None = N
     run_id = started.strftime("%Y%m%dT%H%M%SZ")
     summary: dict[str, Any] = {"run_id": run_id, "lake": lake, "year": year, "sources": sources,
                                "parser_version": PARSER_VERSION, "started_at": started.isoformat()}
-    summary["ingest"] = _ingest(sources, lake, year) if sources else {}
     with quiet_forked_children():
-        summary["parse"] = _parse(lake, batch_size or default_batch_size(), PARSER_VERSION)
+        summary["ingest"], summary["parse"] = _ingest_and_parse(sources, lake, year,
+                                                                batch_size or default_batch_size(), PARSER_VERSION)
     state = staging_state_task(lake)
     last = state["last"] or {}
     unchanged = (not force and state["current"] is not None and last.get("release_id") == state["current"]
