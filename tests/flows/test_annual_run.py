@@ -157,10 +157,11 @@ def test_a_run_killed_mid_parse_is_completed_by_the_next_run(tmp_path: Path) -> 
                "--no-progress", "--no-docs", "--batch-size", "3", "--workers", "1"]
     child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                              start_new_session=True)
-    reports_dir = lake / "staging" / "reports"
+    reports_dir, manifests = lake / "staging" / "reports", lake / "raw" / "_manifest"
     deadline = time.monotonic() + 300
-    try:
-        while not (reports_dir.exists() and any(reports_dir.rglob("*.parquet"))):
+    try:  # parsing starts while ingest runs: wait for both the end of ingest (its manifest) and a staged batch
+        while not (manifests.exists() and any(manifests.glob("*.parquet"))
+                   and reports_dir.exists() and any(reports_dir.rglob("*.parquet"))):
             assert child.poll() is None, f"the run ended before staging: {child.stderr.read()!r}"  # type: ignore
             assert time.monotonic() < deadline, "staging never started"
             time.sleep(0.02)
@@ -183,6 +184,67 @@ def test_a_run_killed_mid_parse_is_completed_by_the_next_run(tmp_path: Path) -> 
     release = read_current(store)
     assert release == summary["release_id"] and is_complete(store, release)
     assert _mart(store, release, "quality_results")["source_sha256"].nunique() == len(expected)
+
+
+@pytest.mark.slow
+def test_parse_starts_while_ingest_runs_and_stages_every_report_once(tmp_path: Path) -> None:
+    """Batches go to the parser while ingest runs; an earlier run's objects never staged are parsed, one already
+    staged is not, bytes from two sources are parsed once, and rows reported again by a retried ingest change
+    nothing."""
+    import shutil
+    import threading
+
+    from flows.annual_run import progress_listener
+
+    from xxgk import PARSER_VERSION
+    from xxgk.ingest import ingest as real_ingest
+    from xxgk.staging.build import manifest_objects
+    from xxgk.staging.stage import stage_batch
+    from xxgk.storage import StorageError
+
+    samples = sorted(SAMPLES.glob("*.txt"))
+    store = LocalStore(tmp_path / "lake")
+    only_before = tmp_path / "old" / "report.txt"  # ingested by an earlier run only
+    only_before.parent.mkdir()
+    only_before.write_bytes(samples[4].read_bytes() + b"\n")
+    real_ingest([*map(str, samples[:3]), str(only_before)], store)  # the earlier run, killed while parsing…
+    stage_batch(store, [o for o in manifest_objects(store) if o.sha256 == _sha(samples[0])], PARSER_VERSION)
+    source = tmp_path / "src"
+    source.mkdir()
+    for path in samples:
+        shutil.copy(path, source / path.name)
+    (source / "twin.txt").write_bytes(samples[3].read_bytes())  # the same bytes from a second source
+
+    attempts = []
+
+    def flaky_ingest(*args, **kwargs):  # the task's first attempt stores everything, then the lake goes away
+        result = real_ingest(*args, **kwargs)
+        attempts.append(result)
+        if len(attempts) == 1:
+            raise StorageError("the lake went away for a moment")
+        return result
+
+    events: list[tuple[str, str, dict]] = []
+    submitted = threading.Event()
+
+    def listener(stage: str, event: str, info: dict) -> None:
+        events.append((stage, event, info))
+        if (stage, event) == ("parse", "more"):
+            submitted.set()
+        if (stage, event) == ("ingest", "done"):  # hold the end of ingest until the feeder has submitted
+            submitted.wait(120)
+
+    with mock.patch("flows.annual_run.ingest", flaky_ingest), progress_listener(listener):
+        summary = annual_run(sources=[str(source)], lake=str(store.root), docs=False, batch_size=2)
+    assert len(attempts) == 2
+    expected = {_sha(p) for p in samples} | {_sha(only_before)}
+    parse = summary["parse"]
+    assert parse["n_while_ingesting"] >= 2 and parse["n_pending"] == len(expected) - 1 == parse["n_staged"]
+    reports = read_staging_table(store, "reports")
+    assert reports["source_sha256"].is_unique, "duplicate reports in staging"
+    assert set(reports["source_sha256"]) == expected, "reports lost"
+    totals = {e: sum(i.get("n", 0) for s, ev, i in events if (s, ev) == ("parse", e)) for e in ("more", "advance")}
+    assert totals == {"more": parse["n_pending"], "advance": parse["n_pending"]}
 
 
 @pytest.mark.slow
