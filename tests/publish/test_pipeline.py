@@ -21,8 +21,9 @@ import pytest
 from xxgk.alerts import load_alert_config
 from xxgk.publish import is_complete, read_current, read_manifest
 from xxgk.publish.lock import LOCK_KEY
-from xxgk.publish.pipeline import publish
+from xxgk.publish.pipeline import GateVerdict, library_gate, publish
 from xxgk.quality.checks import CheckThresholds
+from xxgk.schema.identities import ERROR
 from xxgk.storage import LocalStore
 
 THRESHOLDS = CheckThresholds(max_year=2025)
@@ -109,6 +110,46 @@ def test_publish_quarantines_flags_and_alerts(local_lake: LocalStore) -> None:
     assert body["report_location"].endswith("releases/r1/quality_report.html")
 
 
+def test_the_gate_decides_when_it_disagrees_with_the_rule_engine(local_lake: LocalStore) -> None:
+    """The rebuild starts on the rule engine's quarantine while the gate runs; when the gate withholds another
+    report, the marts are rebuilt without both and the release follows the gate."""
+    frames = pb.staging(pb.population())
+    rebuild, calls = _rebuild(frames)
+    shas = frames["reports"].set_index("agency_name")["source_sha256"]
+    bad, warned = shas[pb.BAD_AGENCY], shas[pb.WARNED_AGENCY]
+
+    def stricter_gate(frame, results, run_id) -> GateVerdict:
+        verdict = library_gate(frame, results, run_id)
+        blocking_column = results.loc[results["severity"] == ERROR, "gate_column"].iloc[0]
+        return GateVerdict(engine="stricter", evaluated_columns=verdict.evaluated_columns, success=False,
+                           failed=verdict.failed | {(warned, blocking_column)})
+
+    outcome = publish(local_lake, staging=frames, warehouse=pb.warehouse(frames), gate=stricter_gate,
+                      rebuild=rebuild, release_id="r1", thresholds=THRESHOLDS, alert_config=NO_ALERTS)
+    assert calls == [{bad}, {bad, warned}]
+    assert outcome.reports_quarantined == 2
+    ay = _read_parquet(local_lake, "releases/r1/marts/agency_year.parquet")
+    assert {bad, warned}.isdisjoint(ay["source_sha256"]) and len(ay) == 5
+
+
+def test_a_gate_passing_everything_publishes_every_report(local_lake: LocalStore) -> None:
+    frames = pb.staging(pb.population())
+    rebuild, calls = _rebuild(frames)
+
+    def lenient_gate(frame, results, run_id) -> GateVerdict:
+        verdict = library_gate(frame, results, run_id)
+        return GateVerdict(engine="lenient", evaluated_columns=verdict.evaluated_columns, success=True,
+                           failed=frozenset())
+
+    outcome = publish(local_lake, staging=frames, warehouse=pb.warehouse(frames), gate=lenient_gate,
+                      rebuild=rebuild, release_id="r1", thresholds=THRESHOLDS, alert_config=NO_ALERTS)
+    bad = frames["reports"].set_index("agency_name").loc[pb.BAD_AGENCY, "source_sha256"]
+    assert calls == [{bad}]  # started on the engine's quarantine, then not used
+    assert outcome.reports_quarantined == 0
+    ay = _read_parquet(local_lake, "releases/r1/marts/agency_year.parquet")
+    assert bad in set(ay["source_sha256"]) and len(ay) == 7
+
+
 def test_second_release_logs_revisions_and_nothing_is_sent_without_failures(local_lake: LocalStore) -> None:
     frames = pb.staging(pb.population(with_defects=False))
     rebuild, calls = _rebuild(frames)
@@ -134,8 +175,9 @@ import os, sys
 sys.path.insert(0, {tests!r})
 import publish_builders as pb
 from xxgk.alerts import load_alert_config
-from xxgk.publish.pipeline import publish
+from xxgk.publish.pipeline import GateVerdict, library_gate, publish
 from xxgk.quality.checks import CheckThresholds
+from xxgk.schema.identities import ERROR
 from xxgk.storage import LocalStore
 
 def hook(step):

@@ -237,14 +237,20 @@ def write_tables(tables: Mapping[str, ReleaseTable], folder: Path, *,
         csv_cursor = con.cursor()
         csv_cursor.execute("set TimeZone = 'Etc/UTC'")  # a session setting: the CSV's timestamps are in UTC
         attached: dict[str, str] = {}
-        for name, table in tables.items():
+        for table in tables.values():
+            if isinstance(table, DuckTable) and table.path not in attached:
+                attached[table.path] = f"src{len(attached)}"
+                con.execute(f"attach '{_sql(table.path)}' as {attached[table.path]} (read_only)")
+        source = {name: f'{attached[t.path]}."{t.schema}"."{t.name}"' for name, t in tables.items()
+                  if isinstance(t, DuckTable)}
+        for name in _largest_first(con, tables, source):
+            table = tables[name]
             target = f'"{MARTS_SCHEMA}"."{name}"'
-            if isinstance(table, DuckTable):
-                if table.path not in attached:
-                    attached[table.path] = f"src{len(attached)}"
-                    con.execute(f"attach '{_sql(table.path)}' as {attached[table.path]} (read_only)")
-                alias = attached[table.path]
-                con.execute(f'create table {target} as select * from {alias}."{table.schema}"."{table.name}"')
+            csv = folder / "marts" / f"{name}.csv"
+            where = f" where {csv_filters[name]}" if name in csv_filters else ""
+            if name in source:  # exported from where it is (same rows, same order) while it is copied here
+                pending.append(csv_pool.submit(_export_csv, csv_cursor, source[name], where, csv))
+                con.execute(f"create table {target} as select * from {source[name]}")
             else:
                 con.register("_frame", table)
                 con.execute(f"create table {target} as select {_frame_select(table)} from _frame")
@@ -257,11 +263,11 @@ def write_tables(tables: Mapping[str, ReleaseTable], folder: Path, *,
                     con.execute(f'comment on column {target}."{col}" is \'{_sql(text)}\'')
             parquet = folder / "marts" / f"{name}.parquet"
             con.execute(f"copy {target} to '{_sql(str(parquet))}' (format parquet)")
-            files[f"marts/{name}.parquet"] = parquet
-            csv = folder / "marts" / f"{name}.csv"
-            where = f" where {csv_filters[name]}" if name in csv_filters else ""
-            pending.append(csv_pool.submit(_export_csv, csv_cursor, target, where, csv))
-            files[f"marts/{name}.csv"] = csv
+            if name not in source:
+                pending.append(csv_pool.submit(_export_csv, csv_cursor, target, where, csv))
+        for name in tables:  # listed in the callers' order, whatever order they were written in
+            files[f"marts/{name}.parquet"] = folder / "marts" / f"{name}.parquet"
+            files[f"marts/{name}.csv"] = folder / "marts" / f"{name}.csv"
         for future in pending:
             future.result()
         for alias in attached.values():
@@ -274,7 +280,20 @@ def write_tables(tables: Mapping[str, ReleaseTable], folder: Path, *,
         con.close()
     shutil.rmtree(folder / "_tmp", ignore_errors=True)
     files[WAREHOUSE_NAME] = db
-    return files, infos
+    return files, {name: infos[name] for name in tables}
+
+
+def _largest_first(con: duckdb.DuckDBPyConnection, tables: Mapping[str, ReleaseTable],
+                   source: Mapping[str, str]) -> list[str]:
+    """Table names, largest first: the CSV of the largest table (a national release's 1 GB) starts first and
+    the others are written beside it instead of after it."""
+    def rows(name: str) -> int:
+        table = tables[name]
+        if name in source:
+            return int(con.execute(f"select count(*) from {source[name]}").fetchone()[0])
+        return len(table) if isinstance(table, pd.DataFrame) else 0
+
+    return sorted(tables, key=rows, reverse=True)
 
 
 def _export_csv(con: duckdb.DuckDBPyConnection, target: str, where: str, csv: Path) -> None:

@@ -21,7 +21,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -586,6 +586,14 @@ def publish(
     return outcome
 
 
+def _finish_quietly(future: Future[Any]) -> None:
+    """Wait for a result nobody needs any more (a dbt process is not interrupted midway); its errors do not matter."""
+    try:
+        future.result()
+    except Exception as exc:  # noqa: BLE001 - the result is discarded anyway
+        logger.debug("discarded rebuild failed: %s", exc)
+
+
 def release_memory() -> None:
     """Hand memory freed by a large step back to the system (Arrow's pool and, on glibc, the C heap), so the
     peak of a national run is what it holds, not what it once held."""
@@ -608,17 +616,32 @@ def _publish_locked(store: ObjectStore, *, staging: StagingFrames | Callable[[],
     frame = gate_frame(inputs, results)
     del inputs
     release_memory()
-    verdict = gate(frame, results, run_id)
-    del frame
-    results = apply_verdict(results, verdict)
-    release_memory()
-    quarantine = quarantine_reasons(results)
     marts = dict(warehouse.marts) if warehouse is not None else {}
-    excluded = excluded_shas(quarantine, frames, warehouse, population) if not quarantine.empty and marts else None
-    # The rebuild (dbt in a process of its own) runs in a second thread while the snippets are made here.
+
+    def excluded_by(quarantine: pd.DataFrame) -> set[str] | None:
+        return excluded_shas(quarantine, frames, warehouse, population) if not quarantine.empty and marts else None
+
+    # The rebuild (dbt in a process of its own) runs in a second thread. The gate nearly always agrees with the
+    # rule engine, so the rebuild starts on the engine's quarantine while the gate runs, and starts again if the
+    # gate decides otherwise; then the snippets are made here while it runs.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xxgk-rebuild") as pool:
-        rebuilding = pool.submit(rebuild, excluded) if excluded is not None and rebuild is not None else None
+        guess = quarantine_reasons(results) if rebuild is not None else None
+        guessed = excluded_by(guess) if guess is not None else None
+        rebuilding = pool.submit(rebuild, guessed) if guessed is not None and rebuild is not None else None
         try:
+            verdict = gate(frame, results, run_id)
+            del frame
+            engine_passed = results["passed"]
+            results = apply_verdict(results, verdict)
+            release_memory()
+            agreed = guess is not None and results["passed"].equals(engine_passed)
+            quarantine = guess if agreed else quarantine_reasons(results)
+            excluded = guessed if agreed else excluded_by(quarantine)
+            if rebuild is not None and excluded != guessed:
+                logger.info("the gate's quarantine differs from the rule engine's: rebuilding the marts again")
+                if rebuilding is not None:
+                    _finish_quietly(rebuilding)
+                rebuilding = pool.submit(rebuild, excluded) if excluded is not None and rebuild is not None else None
             cells = quarantine_cells(store, frames, set(quarantine["source_sha256"]))
             sections = frames.get("sections")
             if sections is not None and not sections.empty:
