@@ -11,14 +11,16 @@ column by column (a batch has ~200 cell rows per report) and converts each table
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from xxgk.parsing.model import CellValue, ParsedReport
 from xxgk.schema.keys import TABLE2_KEYS, TABLE3_COLS, TABLE3_ROWS, TABLE4_KEYS, cell_id
@@ -252,30 +254,68 @@ class _CellTable:
         self.derived.extend((start + position[cid], float(v)) for cid, v in derived.items() if cid in position)
 
 
+def _getter(keys: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """``mapping[k] for k in keys`` as one C call (a tuple even for one key); KeyError when one is missing."""
+    get = itemgetter(*keys)
+    return get if len(keys) > 1 else lambda m: (get(m),)
+
+
+_T2_GET, _T4_GET = _getter(TABLE2_KEYS), _getter(TABLE4_KEYS)
+_T3_ROWS_GET, _T3_COLS_GET = _getter(TABLE3_ROWS), _getter(TABLE3_COLS)
+
+
+def _keyed_cells(cells: Mapping[str, CellValue], keys: tuple[str, ...], get: Callable, absent: tuple
+                 ) -> Iterable[CellValue | None]:
+    """``cells.get(k)`` for every key (absent when missing), in one C call when every key is there."""
+    if type(cells) is dict:  # a subclass could answer [] differently from .get (a defaultdict inserts)
+        try:
+            return get(cells)
+        except KeyError:
+            pass
+    return map(cells.get, keys, absent)
+
+
+def _table3_cells(table3: Mapping[str, Mapping[str, CellValue]]) -> Iterable[CellValue | None]:
+    """The 175 cells of table 三 in ``TABLE3_ROWS`` × ``TABLE3_COLS`` order (absent when missing)."""
+    if type(table3) is dict:
+        try:
+            rows = _T3_ROWS_GET(table3)
+            if set(map(type, rows)) == {dict}:
+                return chain.from_iterable(tuple(map(_T3_COLS_GET, rows)))
+        except KeyError:
+            pass
+    out: list[CellValue | None] = []
+    for row in TABLE3_ROWS:
+        cells = table3.get(row)
+        out.extend(_T3_ABSENT if cells is None else _keyed_cells(cells, TABLE3_COLS, _T3_COLS_GET, _T3_ABSENT))
+    return out
+
+
 def _collect_cells(outcomes: list[ParseOutcome]) -> tuple[list[Row], dict[str, _CellTable]]:
     """The shared values of every report with tables, and its cells in staging order (as :func:`cell_rows`)."""
     shared: list[Row] = []
     out = {t: _CellTable() for t in _CELL_TABLES}
     t2, t3, t4 = out["table2_cells"], out["table3_cells"], out["table4_cells"]
     n2, n3, n4 = len(TABLE2_KEYS), len(TABLE3_ROWS) * len(TABLE3_COLS), len(TABLE4_KEYS)
+    t2_ids = range(n2)
     for o in outcomes:
         r = o.report
         if r is None:
             continue
         shared.append(_shared(o))
         start = len(t2.cells)
-        t2.cells.extend(map(r.table2.get, TABLE2_KEYS, _T2_ABSENT))
-        ext = [e for e in r.extensions if e.table == "table2" and e.key in _T2_EXTENSIONS]
-        t2.cells.extend(CellValue(e.value, "reported" if e.value is not None else "blank", e.raw_text, e.raw_label,
-                                  e.loc) for e in ext)
-        t2.ids.extend(range(n2))
-        t2.ids.extend(_T2_EXTENSION_INDEX[e.key] for e in ext)
-        t2.counts.append(n2 + len(ext))
-        table3 = r.table3
-        for row in TABLE3_ROWS:
-            cells = table3.get(row)
-            t3.cells.extend(_T3_ABSENT if cells is None else map(cells.get, TABLE3_COLS, _T3_ABSENT))
-        t4.cells.extend(map(r.table4.get, TABLE4_KEYS, _T4_ABSENT))
+        t2.cells.extend(_keyed_cells(r.table2, TABLE2_KEYS, _T2_GET, _T2_ABSENT))
+        t2.ids.extend(t2_ids)
+        if r.extensions:
+            ext = [e for e in r.extensions if e.table == "table2" and e.key in _T2_EXTENSIONS]
+            t2.cells.extend(CellValue(e.value, "reported" if e.value is not None else "blank", e.raw_text,
+                                      e.raw_label, e.loc) for e in ext)
+            t2.ids.extend(_T2_EXTENSION_INDEX[e.key] for e in ext)
+            t2.counts.append(n2 + len(ext))
+        else:
+            t2.counts.append(n2)
+        t3.cells.extend(_table3_cells(r.table3))
+        t4.cells.extend(_keyed_cells(r.table4, TABLE4_KEYS, _T4_GET, _T4_ABSENT))
         if r.derived:
             t2.add_derived("table2_cells", start, r.derived)
             t3.add_derived("table3_cells", (len(shared) - 1) * n3, r.derived)
@@ -287,46 +327,88 @@ def _collect_cells(outcomes: list[ParseOutcome]) -> tuple[list[Row], dict[str, _
     return shared, out
 
 
+_CELL_STRUCT = pa.struct([pa.field(name, pa.float64() if name == "value" else pa.large_string())
+                          for name in _CELL_FIELDS])
+
+
 def _cell_field_arrays(cells: list[CellValue | None], derived: list[tuple[int, float]]) -> dict[str, pa.Array]:
     """``value`` … ``loc`` of every row; a missing cell is absent, a derived one carries its value and status."""
-    cells = [_ABSENT if c is None else c for c in cells] if None in cells else cells
+    if None in cells:
+        cells = [_ABSENT if c is None else c for c in cells]
+    try:  # every CellValue in one conversion
+        arrays = dict(zip(_CELL_FIELDS, pa.array(cells, type=_CELL_STRUCT, from_pandas=True).flatten(), strict=True))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # an int beyond 2**53, a numeric string: converted as float() does
+        return _cell_field_arrays_slow(cells, derived)
+    if derived:
+        rows = np.fromiter((i for i, _ in derived), dtype=np.int64, count=len(derived))
+        values = arrays["value"].to_numpy(zero_copy_only=False, writable=True)  # null: NaN, made null again below
+        values[rows] = np.fromiter((v for _, v in derived), dtype=np.float64, count=len(derived))
+        arrays["value"] = pa.array(values, type=pa.float64(), from_pandas=True)
+        mask = np.zeros(len(cells), dtype=bool)
+        mask[rows] = True
+        arrays["status"] = pc.if_else(pa.array(mask), pa.scalar("derived", pa.large_string()), arrays["status"])
+    return arrays
+
+
+def _cell_field_arrays_slow(cells: list[CellValue], derived: list[tuple[int, float]]) -> dict[str, pa.Array]:
     columns = {name: list(map(itemgetter(i), cells)) for i, name in enumerate(_CELL_FIELDS)}
     values, statuses = columns["value"], columns["status"]
     for i, v in derived:
         values[i], statuses[i] = v, "derived"
-    try:
-        value = pa.array(values, type=pa.float64(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # an int beyond 2**53, a bool, a numeric string: as float() does
-        value = pa.array([None if v is None else float(v) for v in values], type=pa.float64(), from_pandas=True)
+    values = [None if v is None else float(v) for v in values]
     arrays = {name: pa.array(columns[name], type=pa.large_string(), from_pandas=True)
               for name in ("status", "raw_text", "raw_label", "loc")}
-    return {"value": value, **arrays}
+    return {"value": pa.array(values, type=pa.float64(), from_pandas=True), **arrays}
+
+
+def _repeated_frame(table: str, shared: list[Row], counts: list[int], own: Mapping[str, pa.Array]) -> pd.DataFrame:
+    """A frame whose rows come in blocks, one per report (``counts[i]`` rows for ``shared[i]``): the shared columns
+    repeated over each block, the table's own columns given whole."""
+    spec = TABLE_SPECS[table]
+    per_report = np.repeat(np.arange(len(counts), dtype=np.int64), np.asarray(counts, dtype=np.int64))
+    arrays = dict(own)
+    for name in _SHARED:
+        values = pa.array([s[name] for s in shared], type=_LARGE_TYPES[spec.field(name).dtype], from_pandas=True)
+        arrays[name] = values.take(per_report)
+    tbl = pa.Table.from_arrays([arrays[f.name] for f in spec.fields], names=list(spec.field_names))
+    return tbl.to_pandas(types_mapper=_PANDAS_TYPES.get)
 
 
 def _cell_frame(table: str, shared: list[Row], cells: _CellTable) -> pd.DataFrame:
     """A cell table's frame: the per-report columns repeated over each report's rows, the ids from the vocabulary."""
-    spec = TABLE_SPECS[table]
-    per_report = np.repeat(np.arange(len(cells.counts), dtype=np.int64), np.asarray(cells.counts, dtype=np.int64))
     ids = np.asarray(cells.ids, dtype=np.int64)
-    vocabulary = _VOCABULARY[table]
-    arrays: dict[str, pa.Array] = _cell_field_arrays(cells.cells, cells.derived)
-    for name in _SHARED:
-        values = pa.array([s[name] for s in shared], type=_LARGE_TYPES[spec.field(name).dtype], from_pandas=True)
-        arrays[name] = values.take(per_report)
+    arrays = _cell_field_arrays(cells.cells, cells.derived)
     for i, name in enumerate(("cell_id", "row_key", "col_key")):
-        arrays[name] = pa.array([v[i] for v in vocabulary], type=pa.large_string()).take(ids)
-    tbl = pa.Table.from_arrays([arrays[f.name] for f in spec.fields], names=list(spec.field_names))
-    return tbl.to_pandas(types_mapper=_PANDAS_TYPES.get)
+        arrays[name] = pa.array([v[i] for v in _VOCABULARY[table]], type=pa.large_string()).take(ids)
+    return _repeated_frame(table, shared, cells.counts, arrays)
+
+
+def _sections_frame(outcomes: list[ParseOutcome]) -> pd.DataFrame:
+    """The ``sections`` frame, column by column (as :func:`section_rows`)."""
+    shared: list[Row] = []
+    counts: list[int] = []
+    ids: list[str] = []
+    texts: list[str] = []
+    for o in outcomes:
+        if o.report is None:
+            continue
+        found = [(sid, text) for sid, text in o.report.sections.items() if text is not None]
+        shared.append(_shared(o))
+        counts.append(len(found))
+        ids.extend(sid for sid, _ in found)
+        texts.extend(text for _, text in found)
+    own = {"section_id": pa.array(ids, type=pa.large_string()),
+           "text": pa.array(texts, type=pa.large_string(), from_pandas=True),
+           "n_chars": pa.array([len(t) for t in texts], type=pa.int64())}
+    return _repeated_frame("sections", shared, counts, own)
 
 
 def frames_for(outcomes: Iterable[ParseOutcome]) -> dict[str, pd.DataFrame]:
     """Typed DataFrames for every staging table of a batch (tables with no rows are empty frames)."""
     outcomes = list(outcomes)
     shared, cells = _collect_cells(outcomes)
-    rows: dict[str, list[Row]] = {"reports": [], "sections": [], "parse_issues": []}
-    for o in outcomes:
-        rows["reports"].append(report_row(o))
-        rows["sections"].extend(section_rows(o))
-        rows["parse_issues"].extend(issue_rows(o))
-    return {table: _cell_frame(table, shared, cells[table]) if table in cells else frame(table, rows[table])
-            for table in STAGING_TABLES}
+    frames = {table: _cell_frame(table, shared, cells[table]) for table in _CELL_TABLES}
+    frames["reports"] = frame("reports", [report_row(o) for o in outcomes])
+    frames["sections"] = _sections_frame(outcomes)
+    frames["parse_issues"] = frame("parse_issues", [row for o in outcomes for row in issue_rows(o)])
+    return {table: frames[table] for table in STAGING_TABLES}
