@@ -119,3 +119,4 @@ final as (
 )
 
 select * from final
+order by report_year, agency_id  -- a stable row order: the same release twice gives the same files

@@ -49,3 +49,4 @@ final as (
 )
 
 select * from final
+order by agency_id  -- a stable row order: the same release twice gives the same files

@@ -92,3 +92,4 @@ final as (
 )
 
 select * from final
+order by report_year, region_year_id  -- a stable row order: the same release twice gives the same files
