@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from staging_factory import PARSED_AT, make_report, outcome, sha
 
-from xxgk.parsing.model import Issue
+from xxgk.parsing.model import ExtensionCell, Issue
 from xxgk.schema.keys import TABLE2_KEYS, TABLE3_COLS, TABLE3_ROWS, TABLE4_KEYS
-from xxgk.staging.frames import ParseOutcome, RawObject, frames_for, parse_status
+from xxgk.staging.frames import (
+    STAGING_TABLES,
+    ParseOutcome,
+    RawObject,
+    frame,
+    frames_for,
+    parse_status,
+    rows_for,
+)
 
 
 def test_every_canonical_cell_becomes_one_row_even_when_the_tables_are_absent() -> None:
@@ -81,3 +90,49 @@ def test_publication_dates_become_iso_dates_or_null() -> None:
     bad = frames_for([outcome(make_report("b", 2021, publication_date="二〇二二年"))])["reports"]
     assert good.iloc[0]["publication_date"] == "2022-02-26"
     assert bad["publication_date"].isna().all()
+
+
+def _mixed_batch() -> list[ParseOutcome]:
+    """Reports of both formats with extensions, derived cells, missing cells and rows, and two parser failures."""
+    ext = (ExtensionCell("table2", "x2019_licensing_change", -3, "-3", "行政许可", "line 9"),
+           ExtensionCell("table2", "x2019_not_a_key", 5, "5", "x", None),
+           ExtensionCell("table3", "x2019_licensing_change", 7, "7", "y", "line 2"),
+           ExtensionCell("table2", "x2019_punishment_change", None, "", "行政处罚", "line 10"))
+    gaps = make_report("缺行的机关", 2022)
+    del gaps.table3["granted"], gaps.table3["partial"]["research"], gaps.table4["review_upheld"]
+    gaps.table2["licensing"] = None  # type: ignore[assignment]  # a None is an absent cell, as in cell_rows
+    return [
+        outcome(make_report("银川市西夏区教育局", 2020, fmt="2019", extensions=ext)),
+        outcome(make_report("托里县人民政府", 2021, statuses={("partial", "research"): "blank"},
+                            derived={"table3.other_other.total": 0.0, "table2.licensing": 3, "table4.review_total": 2.5,
+                                     "table9.not_a_cell": 1})),
+        ParseOutcome(RawObject(sha("x"), year_hint=2022, agency_hint="某县人民政府"), "1", PARSED_AT, None, "boom"),
+        outcome(gaps),
+        outcome(make_report(None, None, tables=False)),
+        ParseOutcome(RawObject(sha("y")), "1", PARSED_AT, None, "TimeoutError: slow"),
+    ]
+
+
+def test_the_batch_frames_hold_exactly_the_rows_the_row_functions_describe() -> None:
+    outcomes = _mixed_batch()
+    frames, rows = frames_for(outcomes), rows_for(outcomes)
+    for table in STAGING_TABLES:
+        pd.testing.assert_frame_equal(frames[table], frame(table, rows[table]), check_exact=True)
+    t2 = frames["table2_cells"].set_index(["source_sha256", "row_key"])
+    assert list(frames["table2_cells"]["row_key"][:len(TABLE2_KEYS) + 2]) == [
+        *TABLE2_KEYS, "x2019_licensing_change", "x2019_punishment_change"]
+    derived = t2.loc[(outcomes[1].raw.sha256, "licensing")]
+    assert (derived["value"], derived["status"]) == (3.0, "derived")
+    absent = t2.loc[(outcomes[3].raw.sha256, "licensing")]
+    assert absent["status"] == "absent" and pd.isna(absent["value"])
+    t3 = frames["table3_cells"]
+    assert set(t3[(t3["source_sha256"] == outcomes[3].raw.sha256) & (t3["row_key"] == "granted")]["status"]) == {
+        "absent"}
+
+
+def test_a_value_arrow_cannot_convert_exactly_is_kept_as_python_converts_it() -> None:
+    huge = 2**60 + 1  # beyond 2**53: float() rounds it, Arrow refuses it
+    report = make_report("大数", 2023, t2={"licensing": huge}, derived={"table2.punishment": 4})
+    t2 = frames_for([outcome(report)])["table2_cells"].set_index("row_key")
+    assert t2.loc["licensing", "value"] == float(huge)
+    assert (t2.loc["punishment", "value"], t2.loc["punishment", "status"]) == (4.0, "derived")

@@ -10,7 +10,13 @@ from staging_factory import make_report, outcome, table3_grid
 
 from xxgk.parsing.model import ExtensionCell, Issue
 from xxgk.staging.frames import frames_for
-from xxgk.staging.pandera import StagingSchemaError, schema_for, validate_frame
+from xxgk.staging.pandera import (
+    PANDAS_DTYPES,
+    StagingSchemaError,
+    schema_for,
+    str_matches_by_distinct_value,
+    validate_frame,
+)
 
 
 @pytest.fixture
@@ -96,3 +102,33 @@ def test_schemas_are_generated_once_per_table() -> None:
     assert schema_for("table3_cells") is schema_for("table3_cells")
     assert list(schema_for("table3_cells").columns)[:6] == [
         "source_sha256", "parser_version", "parsed_at", "report_year", "agency_name", "format_version"]
+
+
+@pytest.mark.parametrize("pattern", [r"^[0-9a-f]{64}$", r"^\d{4}-\d{2}-\d{2}$"])
+def test_a_pattern_checked_once_per_distinct_value_gives_every_row_the_builtin_verdict(pattern: str) -> None:
+    good = "a" * 64 if "0-9a-f" in pattern else "2022-02-26"
+    values = [good, good, good + "\n", "x", "٢٠٢٢-02-26", "2022-１２-01", "", good.upper(), good, "x"]
+    series = pd.Series(values * 3, dtype=PANDAS_DTYPES["string"], index=range(100, 130))
+    result = str_matches_by_distinct_value(pattern)(series)
+    expected = series.str.match(pattern, na=False)  # what pandera's Check.str_matches computes
+    assert result.index.equals(series.index)
+    assert result.tolist() == expected.astype(bool).tolist()
+
+
+def test_a_string_column_of_another_dtype_is_still_rejected(frames: dict[str, pd.DataFrame]) -> None:
+    df = frames["table3_cells"]
+    df["agency_name"] = df["agency_name"].astype(object)
+    df.loc[3, "agency_name"] = 7
+    with pytest.raises(StagingSchemaError, match=r"agency_name.*dtype\('string\[pyarrow\]'\).*e\.g\. 7"):
+        validate_frame("table3_cells", df)
+    frames["reports"]["title"] = frames["reports"]["title"].astype("category")
+    with pytest.raises(StagingSchemaError, match="'title' failed dtype"):
+        validate_frame("reports", frames["reports"])
+
+
+def test_validation_returns_the_frame_it_checked_unchanged(frames: dict[str, pd.DataFrame]) -> None:
+    for table, df in frames.items():
+        before = df.copy()
+        validated = validate_frame(table, df)
+        pd.testing.assert_frame_equal(validated, before, check_exact=True)
+        pd.testing.assert_frame_equal(df, before, check_exact=True)

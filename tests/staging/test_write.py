@@ -12,7 +12,14 @@ from staging_factory import make_report, outcome
 from xxgk.schema.tables import TABLE_SPECS
 from xxgk.staging.frames import frames_for
 from xxgk.staging.stage import quarantined_shas, stage_outcomes, staged_pairs
-from xxgk.staging.write import NULL_PARTITION, arrow_schema, write_batch
+from xxgk.staging.write import (
+    NULL_PARTITION,
+    arrow_schema,
+    arrow_table,
+    partition_rows,
+    to_parquet_bytes,
+    write_batch,
+)
 from xxgk.storage import LocalStore
 
 
@@ -106,3 +113,41 @@ def test_reports_are_written_last_so_an_interrupted_batch_is_parsed_again(local_
     assert staged_pairs(local_lake) == set()
     assert write_batch(local_lake, frames_for(_batch()), "1").written_keys
     assert len(staged_pairs(local_lake)) == 3
+
+
+def _read(store: LocalStore, key: str) -> pd.DataFrame:
+    return pq.read_table(io.BytesIO(store.get_bytes(key))).to_pandas()
+
+
+def test_one_year_with_reports_of_unknown_year_writes_each_report_once(local_lake: LocalStore) -> None:
+    outcomes = [outcome(make_report("银川市西夏区人民政府", 2022)), outcome(make_report("银川市兴庆区人民政府", 2022)),
+                outcome(make_report(None, None))]
+    result = write_batch(local_lake, frames_for(outcomes), "1")
+    assert len(result.written_keys) == len(TABLE_SPECS) * 2
+    assert len(staged_pairs(local_lake)) == 3
+    for table in ("reports", "table3_cells"):
+        keys = [k for k in result.written_keys if k.startswith(f"staging/{table}/")]
+        known = _read(local_lake, next(k for k in keys if "report_year=2022" in k))
+        unknown = _read(local_lake, next(k for k in keys if NULL_PARTITION in k))
+        assert set(known["report_year"]) == {2022} and unknown["report_year"].isna().all()
+        assert len(known) == 2 * len(unknown)
+
+
+def test_partitions_keep_the_rows_of_their_year_in_batch_order() -> None:
+    tbl = arrow_table("reports", frames_for(_batch() + [outcome(make_report("托里县人民政府", 2022))])["reports"])
+    parts = {y: partition_rows(tbl, y) for y in ("2021", "2022", NULL_PARTITION)}
+    assert sum(p.num_rows for p in parts.values()) == tbl.num_rows
+    assert parts["2022"].column("agency_name").to_pylist() == ["银川市西夏区人民政府", "托里县人民政府"]
+    assert parts[NULL_PARTITION].column("report_year").null_count == 1
+    assert partition_rows(tbl, "1999").num_rows == 0
+    assert all(p.schema.equals(arrow_schema("reports"), check_metadata=True) for p in parts.values())
+
+
+def test_what_is_written_is_the_frame_as_validated(local_lake: LocalStore) -> None:
+    frames = frames_for(_batch())
+    frames["table3_cells"].loc[5, "raw_text"] = "changed after the frames were built"
+    result = write_batch(local_lake, frames, "1")
+    key = next(k for k in result.written_keys if k.startswith("staging/table3_cells/report_year=2022"))
+    assert "changed after the frames were built" in set(_read(local_lake, key)["raw_text"])
+    assert pq.read_table(io.BytesIO(to_parquet_bytes("sections", frames["sections"]))).equals(
+        arrow_table("sections", frames["sections"]))
