@@ -5,7 +5,8 @@ parser did not find it), so completeness can be counted in SQL. A cell forced by
 derived value with status ``derived``; the table value the parser kept (null) is never overwritten silently.
 
 The row functions (``report_row``, ``cell_rows``, …) say what a row is; :func:`frames_for` builds the same rows
-column by column (a batch has ~200 cell rows per report) and converts each table through Arrow in one step.
+column by column in Arrow (a batch has ~200 cell rows per report): each report's shared values once, repeated over
+its rows by ``take``; cell ids as indexes into a fixed vocabulary; every CellValue in one struct conversion.
 """
 
 from __future__ import annotations
@@ -213,7 +214,7 @@ def frame(table: str, rows: list[Row]) -> pd.DataFrame:
 _SHARED = ("source_sha256", "parser_version", "parsed_at", "report_year", "agency_name", "format_version")
 _CELL_TABLES = ("table2_cells", "table3_cells", "table4_cells")
 _ABSENT = CellValue(None, "absent")
-_CELL_FIELDS = ("value", "status", "raw_text", "raw_label", "loc")  # CellValue's fields, in its order
+_CELL_FIELDS: tuple[str, ...] = CellValue._fields  # value, status, raw_text, raw_label, loc: column names too
 _T2_ABSENT = (_ABSENT,) * len(TABLE2_KEYS)
 _T3_ABSENT = (_ABSENT,) * len(TABLE3_COLS)
 _T4_ABSENT = (_ABSENT,) * len(TABLE4_KEYS)
