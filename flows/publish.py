@@ -19,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from xxgk.publish.pipeline import Gate, GateVerdict, Warehouse, load_staging, load_warehouse, publish
 from xxgk.publish.rebuild import rebuild_with_dbt
 from xxgk.quality.checks import CheckThresholds
-from xxgk.staging.build import dbt_paths, default_project_dir
+from xxgk.staging.build import dbt_paths, default_project_dir, prestart_dbt
 from xxgk.storage import open_lake
 
 
@@ -80,6 +80,8 @@ def validate_and_publish(lake: str | None = None, warehouse: str | None = None, 
     """Gate the staged reports and publish a release of the marts; returns the release summary."""
     logger = get_run_logger()
     import_gate_in_background()
+    if rebuild:
+        prestart_dbt()  # the rebuild's dbt imports itself while staging is loaded and checked
     wh = load_warehouse_task(lake, warehouse, work_dir)
     summary = publish_task(lake, wh, release_id, rebuild, break_lock, max_year)
     logger.info("release %s: %d reports checked, %d quarantined, %d with warnings; %s", summary["release_id"],

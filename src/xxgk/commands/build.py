@@ -14,7 +14,7 @@ import argparse
 import json
 import sys
 
-from xxgk.staging.build import DEFAULT_BATCH_SIZE, dbt_paths, has_staging, run_dbt, stage_lake
+from xxgk.staging.build import DEFAULT_BATCH_SIZE, dbt_paths, has_staging, prestart_dbt, run_dbt, stage_lake
 from xxgk.storage import StorageError, lake_spec, open_lake
 
 
@@ -42,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     summary: dict[str, object] = {"lake": lake_spec(args.lake)}
     try:
+        if not args.skip_dbt:
+            prestart_dbt()  # dbt's import overlaps the parsing (one batch at a time here)
         if not args.skip_parse:
             staged = stage_lake(store, batch_size=args.batch_size)
             summary.update(parsed=staged.n_pending, staged=staged.n_staged, quarantined=staged.n_quarantined,

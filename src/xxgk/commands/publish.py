@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from xxgk.publish.pipeline import library_gate, load_staging, load_warehouse, publish
     from xxgk.publish.rebuild import rebuild_with_dbt
     from xxgk.quality.checks import CheckThresholds
-    from xxgk.staging.build import dbt_paths, default_project_dir, has_staging
+    from xxgk.staging.build import dbt_paths, default_project_dir, has_staging, prestart_dbt
 
     try:
         store = open_lake(args.lake)
@@ -67,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"xxgk publish: nothing is staged in {store.uri('staging')}; run `xxgk build` first",
                   file=sys.stderr)
             return 1
+        if not args.no_rebuild:
+            prestart_dbt()  # the rebuild's dbt imports itself while staging is loaded and checked
         wh_path = Path(args.warehouse) if args.warehouse else dbt_paths(store, work_dir=args.work_dir).warehouse_path
         warehouse = (load_warehouse(wh_path, models_dir=default_project_dir() / "models" / "marts", copy=False)
                      if wh_path.exists() else None)

@@ -15,6 +15,7 @@ build's compiled nodes instead of compiling them again.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import logging
@@ -23,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,11 +137,20 @@ class DbtResult:
         return "\n".join(self.output.splitlines()[-n:])
 
 
-# The dbt child process: parse once, then run each command on that manifest (dbt is imported only there).
+# The dbt child process (dbt is imported only there): the import first, which takes seconds, then the job from
+# stdin (folder, environment, invocations): parse once, then run each command on that manifest. A child started
+# ahead of time (:func:`prestart_dbt`) has done its import when the job arrives.
 _DBT_CHILD = """
-import json, sys
+import json, os, sys
 from dbt.cli.main import dbtRunner
-invocations = json.loads(sys.argv[1])
+line = sys.stdin.readline().strip()
+if not line:
+    sys.exit(0)
+job = json.loads(line)
+os.chdir(job["cwd"])
+os.environ.clear()
+os.environ.update(job["env"])
+invocations = job["invocations"]
 parsed = dbtRunner().invoke(invocations[0])
 if not parsed.success:
     sys.exit(2)
@@ -148,6 +159,48 @@ for args in invocations[1:]:
     if not runner.invoke(args).success:
         sys.exit(1)
 """
+_warm_child: subprocess.Popen[str] | None = None
+_warm_lock = threading.Lock()
+
+
+def _start_dbt_child() -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-P", "-c", _DBT_CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
+
+
+def prestart_dbt() -> None:
+    """Start the next :func:`run_dbt`'s child process now, so dbt's import (seconds) overlaps the caller's work."""
+    global _warm_child
+    with _warm_lock:
+        if _warm_child is None or _warm_child.poll() is not None:
+            try:
+                _warm_child = _start_dbt_child()
+            except OSError as exc:  # run_dbt starts one itself (and reports the failure)
+                logger.debug("could not start dbt ahead: %s", exc)
+
+
+def _dbt_child() -> subprocess.Popen[str]:
+    global _warm_child
+    with _warm_lock:
+        child, _warm_child = _warm_child, None
+    return child if child is not None and child.poll() is None else _start_dbt_child()
+
+
+def stop_prestarted_dbt() -> None:
+    """End a child started ahead and never used (it ends by itself when its job is empty)."""
+    global _warm_child
+    with _warm_lock:
+        child, _warm_child = _warm_child, None
+    if child is not None and child.poll() is None:
+        try:
+            child.communicate("\n", timeout=10)
+        except (subprocess.TimeoutExpired, OSError, ValueError):
+            child.kill()
+            child.wait()
+
+
+atexit.register(stop_prestarted_dbt)
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 # Commands that compile every selected node into the shared manifest (a following `docs generate` needs no compile).
@@ -244,15 +297,22 @@ def run_dbt(paths: DbtPaths, commands: Sequence[Sequence[str]] = (("build",),), 
     common = ["--project-dir", str(paths.project_dir), "--profiles-dir", str(paths.project_dir),
               "--target-path", str(target), "--log-path", str(target.parent / "dbt_logs"),
               "--log-level-file", os.environ.get("XXGK_DBT_LOG_LEVEL", "info"), "--no-version-check"]
-    cmd = [sys.executable, "-c", _DBT_CHILD, json.dumps(dbt_invocations(commands, common))]
+    invocations = dbt_invocations(commands, common)
+    job = json.dumps({"cwd": str(building.parent), "env": child_env, "invocations": invocations})
+    cmd = [sys.executable, "-c", "<xxgk dbt child>", *(" ".join(i) for i in invocations)]  # for messages
     label = "; ".join(" ".join(c) for c in commands)
     logger.info("running dbt %s (staging %s, warehouse %s)", label, paths.staging_uri, paths.warehouse_path)
     try:
-        proc = subprocess.run(cmd, env=child_env, cwd=building.parent, capture_output=True, text=True,
-                              timeout=timeout, check=False)
-        code, output = proc.returncode, proc.stdout + proc.stderr
-    except subprocess.TimeoutExpired as exc:
-        code, output = 124, f"dbt timed out after {timeout}s\n{exc.stdout or ''}"
+        child = _dbt_child()
+    except OSError as exc:
+        return DbtResult(127, cmd, f"dbt could not be started: {exc}", paths.warehouse_path)
+    try:
+        stdout, stderr = child.communicate(job + "\n", timeout=timeout)
+        code, output = child.returncode, stdout + stderr
+    except subprocess.TimeoutExpired:
+        child.kill()
+        stdout, _ = child.communicate()
+        code, output = 124, f"dbt timed out after {timeout}s\n{stdout or ''}"
     if code == 0:
         _save_partial_parse(target, cache)
     if atomic and code == 0 and building.exists():
