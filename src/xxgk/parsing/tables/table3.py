@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from xxgk.parsing import glued, labels
 from xxgk.parsing.cells import BLANK, LABEL, NUMBER, classify
 from xxgk.parsing.derive import broken_rules, derive_forced, identities_hold
-from xxgk.parsing.model import Cell, CellValue, Issue, Row
+from xxgk.parsing.model import Cell, CellValue, Issue, Row, new_tuple
 from xxgk.parsing.normalize import normalize_label
 from xxgk.parsing.tables.common import (
     LabelledRow,
@@ -25,6 +25,7 @@ from xxgk.parsing.tables.common import (
     is_glued_run,
     kind_of,
     labelled_row,
+    row_values,
     strip_leading_blanks,
 )
 from xxgk.schema.identities import RULES, Identity, table3_identities
@@ -102,18 +103,18 @@ def _positional_values(hit: LabelledRow, value_start: int) -> LabelledRow:
     at = _index_of(hit.label, hit.row)
     if at >= value_start:
         return hit
-    if any(not c.is_span and classify(c.text).kind != BLANK for c in cells[at + 1 : value_start]):
+    if any(not c.is_span and kind_of(c.text) != BLANK for c in cells[at + 1 : value_start]):
         return hit
     values: list[Cell] = []
     for cell in cells[value_start:]:
         if cell.is_span:
             continue
-        if classify(cell.text).kind == LABEL:
+        if kind_of(cell.text) == LABEL:
             break
         values.append(cell)
-    while values and classify(values[-1].text).kind == BLANK:
+    while values and kind_of(values[-1].text) == BLANK:
         values.pop()
-    return hit._replace(values=tuple(values))
+    return new_tuple(LabelledRow, (hit.key, hit.match, hit.label, tuple(values), hit.row))
 
 
 def _index_of(cell: Cell, row: Row) -> int:
@@ -172,7 +173,7 @@ def _map_rows(found: dict[str, LabelledRow], header_rows: Sequence[RowView], res
             if header_order is None:
                 header_order = _header_order(header_rows)
             values = _place(hit, header_order, result).values()
-        result.cells.update(zip(_CELL_IDS[row_key], [cell_value(cell, label) for cell in values], strict=True))
+        result.cells.update(zip(_CELL_IDS[row_key], row_values(values, label), strict=True))
     if glued_rows:
         _split_glued_rows(glued_rows, found, layout, result)
     _place_by_identities(found, layout, result)
