@@ -28,7 +28,9 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 _WORKER = r"""
 import json, sys, time
 from pathlib import Path
+from xxgk.parsing.process import prepare_for_parsing
 from xxgk.parsing.report import parse_bytes
+prepare_for_parsing()  # as `xxgk parse` does for a folder and the staging sandboxes do
 files = sorted(p for p in Path(sys.argv[1]).iterdir() if p.suffix in (".txt", ".html"))
 out = {}
 for p in files:

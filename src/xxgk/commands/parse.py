@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from xxgk.parsing.model import ParsedReport
+from xxgk.parsing.process import prepare_for_parsing
 from xxgk.parsing.report import parse_path, unreadable_report
 from xxgk.schema.keys import TABLE2_KEYS, TABLE3_COLS, TABLE3_ROWS, TABLE4_KEYS
 
@@ -23,6 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     files = list(_expand(args.paths))
     several = len(files) != 1 or any(Path(p).is_dir() for p in args.paths)
+    if several:
+        prepare_for_parsing()
     any_error = False
     for path, missing in files:
         report = unreadable_report(f"{path}: no such file or folder") if missing else parse_path(path)

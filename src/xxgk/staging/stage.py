@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from xxgk.parsing.model import ParsedReport
+from xxgk.parsing.process import prepare_for_parsing
 from xxgk.staging.frames import ParseOutcome, RawObject, frames_for
 from xxgk.staging.write import QUARANTINE_PREFIX, STAGING_PREFIX, BatchResult, write_batch
 from xxgk.storage.base import ObjectStore
@@ -180,6 +181,7 @@ def _sandbox_main(conn: multiprocessing.connection.Connection, log_level: int, f
         root.removeHandler(handler)
     root.addHandler(_PipeLogHandler(conn))
     root.setLevel(log_level)
+    prepare_for_parsing()
     job = first_job
     while True:
         if job is None:
