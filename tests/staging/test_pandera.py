@@ -104,7 +104,8 @@ def test_schemas_are_generated_once_per_table() -> None:
         "source_sha256", "parser_version", "parsed_at", "report_year", "agency_name", "format_version"]
 
 
-@pytest.mark.parametrize("pattern", [r"^[0-9a-f]{64}$", r"^\d{4}-\d{2}-\d{2}$"])
+@pytest.mark.parametrize("pattern", [r"^[0-9a-f]{64}$", r"^\d{4}-\d{2}-\d{2}$", r"^[0-9a-f]{64}\Z",
+                                     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z"])
 def test_a_pattern_checked_once_per_distinct_value_gives_every_row_the_builtin_verdict(pattern: str) -> None:
     good = "a" * 64 if "0-9a-f" in pattern else "2022-02-26"
     values = [good, good, good + "\n", "x", "٢٠٢٢-02-26", "2022-１２-01", "", good.upper(), good, "x"]
@@ -132,3 +133,16 @@ def test_validation_returns_the_frame_it_checked_unchanged(frames: dict[str, pd.
         validated = validate_frame(table, df)
         pd.testing.assert_frame_equal(validated, before, check_exact=True)
         pd.testing.assert_frame_equal(df, before, check_exact=True)
+
+
+@pytest.mark.parametrize(("table", "column", "bad"), [
+    ("reports", "source_sha256", "a" * 64 + "\n"),  # `$` would let a trailing newline through
+    ("reports", "publication_date", "٢٠٢٢-02-26"),  # `\d` would take Arabic-Indic digits,
+    ("reports", "publication_date", "2022-１２-01"),  # and full-width ones; the writer reads ASCII dates only
+])
+def test_hashes_and_dates_are_ascii_with_nothing_after(frames: dict[str, pd.DataFrame], table: str, column: str,
+                                                       bad: str) -> None:
+    df = frames[table]
+    df.loc[df.index[0], column] = bad
+    with pytest.raises(StagingSchemaError, match=column):
+        validate_frame(table, df)

@@ -92,7 +92,7 @@ FIELDS: dict[str, FieldSpec] = {
     f.name: f
     for f in (
         _f("source_sha256", "string", "SHA-256 of the raw object's exact bytes (raw/<sha256[:2]>/<sha256>)",
-           "原始文件哈希", nullable=False, pattern=r"^[0-9a-f]{64}$"),
+           "原始文件哈希", nullable=False, pattern=r"^[0-9a-f]{64}\Z"),
         _f("parser_version", "string", "xxgk.PARSER_VERSION that produced the row", "解析器版本", nullable=False),
         _f("parsed_at", "timestamp", "when the report was parsed (UTC)", "解析时间", nullable=False),
         _f("report_year", "int", "the report (data) year, not the publication year; null when not found",

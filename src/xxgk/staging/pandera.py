@@ -35,7 +35,7 @@ PANDAS_DTYPES: dict[str, object] = {
     "timestamp": pd.DatetimeTZDtype("us", "UTC"),
     "date": pd.StringDtype(),
 }
-_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z"  # ASCII digits only (\d takes any script's), no trailing newline
 
 
 class StagingSchemaError(ValueError):
