@@ -62,6 +62,7 @@ from xxgk.ingest import (
     write_manifest,
 )
 from xxgk.publish import read_current
+from xxgk.staging.build import prestart_dbt
 from xxgk.staging.frames import RawObject
 from xxgk.staging.stage import chunks, close_sandboxes
 from xxgk.staging.write import QUARANTINE_PREFIX, STAGING_PREFIX
@@ -415,7 +416,11 @@ class _ParseStage:
         if not self.started:
             self.started = True
             _emit("parse", "start", total=0)
-        results = [future.result() for future in as_completed(list(self.futures))]
+        futures, results = list(self.futures), []
+        for future in as_completed(futures):
+            if len(futures) - len(results) - 1 <= self.slots:  # batches still running, this one done
+                prestart_dbt()  # a core is free: the build's dbt imports itself beside the last batches
+            results.append(future.result())
         summary = {
             "n_pending": sum(self.futures.values()), "n_while_ingesting": self.n_while_ingesting,
             "n_batches": len(results), "repaired_batches": self.repaired,

@@ -56,4 +56,4 @@ def test_an_unused_prestarted_child_ends_when_stopped() -> None:
     prestart_dbt()  # one is enough: the same process stays
     assert build._warm_child is waiting
     stop_prestarted_dbt()
-    assert build._warm_child is None and waiting.poll() == 0
+    assert build._warm_child is None and waiting.poll() is not None

@@ -188,16 +188,14 @@ def _dbt_child() -> subprocess.Popen[str]:
 
 
 def stop_prestarted_dbt() -> None:
-    """End a child started ahead and never used (it ends by itself when its job is empty)."""
+    """End a child started ahead and never used (it holds no work: killed, not waited for its import to end)."""
     global _warm_child
     with _warm_lock:
         child, _warm_child = _warm_child, None
-    if child is not None and child.poll() is None:
-        try:
-            child.communicate("\n", timeout=10)
-        except (subprocess.TimeoutExpired, OSError, ValueError):
+    if child is not None:
+        if child.poll() is None:
             child.kill()
-            child.wait()
+        child.communicate()
 
 
 atexit.register(stop_prestarted_dbt)
