@@ -78,3 +78,33 @@ print(json.dumps({"url": api.url, "used": used, "stopped": process.poll() is not
 
     answer = json.loads(out.stdout.strip().splitlines()[-1])
     assert answer["used"] == answer["url"] and answer["stopped"]
+
+
+@pytest.mark.slow
+def test_a_killed_run_takes_its_prefect_server_with_it(tmp_path: Path) -> None:
+    """SIGKILL runs no exit handler: the temporary Prefect server still ends with the run (parent-death signal)."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # this run starts its own server
+    env.update(PREFECT_HOME=str(tmp_path / "prefect"), XXGK_LAKE=str(tmp_path / "lake"))
+    run = subprocess.Popen([sys.executable, "-m", "xxgk.cli", "run", "--no-progress"], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not (servers := [c for c in psutil.Process(run.pid).children()
+                               if "uvicorn" in " ".join(c.cmdline())]):
+            assert run.poll() is None, "the run ended before starting its server"
+            assert time.monotonic() < deadline, "no server started"
+            time.sleep(0.05)
+    finally:
+        run.kill()
+        run.wait()
+    _, alive = psutil.wait_procs(servers, timeout=30)
+    for process in alive:
+        process.kill()
+    assert not alive

@@ -65,6 +65,20 @@ def _prefect_defaults(verbose: bool) -> None:
         os.environ.setdefault("PREFECT_LOGGING_INTERNAL_LEVEL", "CRITICAL")
 
 
+# Runs the server (uvicorn, by exec: same process) so that it ends with this command even when the command is
+# killed (SIGKILL runs no exit handler): Linux's parent-death signal; elsewhere the exit handler alone stops it.
+_SERVE_WHILE_PARENT_LIVES = """
+import ctypes, os, signal, sys
+try:
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+except (OSError, AttributeError):
+    pass
+if os.getppid() != int(sys.argv[1]):  # the command is gone already
+    sys.exit(0)
+os.execv(sys.executable, [sys.executable, "-m", "uvicorn", *sys.argv[2:]])
+"""
+
+
 class _EphemeralApi:
     """Prefect's temporary API server, started by this command before it imports Prefect.
 
@@ -95,7 +109,8 @@ class _EphemeralApi:
                "PREFECT__SERVER_FINAL": "1"}
         try:
             api.process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(spec.origin).parent.parent), "--factory",
+                [sys.executable, "-c", _SERVE_WHILE_PARENT_LIVES, str(os.getpid()),
+                 "--app-dir", str(Path(spec.origin).parent.parent), "--factory",
                  "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
                  "--log-level", "error", "--lifespan", "on"],
                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
