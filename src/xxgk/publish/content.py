@@ -80,6 +80,10 @@ DUCKDB_MEMORY_LIMIT = "400MB"  # DuckDB spills to disk beyond this: a national r
 QUALITY_RESULTS = "quality_results"
 # marts/quality_results.csv holds the failed checks only (the Parquet file and xxgk.duckdb hold every check)
 CSV_ROW_FILTERS: dict[str, str] = {QUALITY_RESULTS: "not passed"}
+# Spreadsheets open at most 1 048 576 rows (Excel, LibreOffice), header included: a CSV longer than that serves no
+# one who could not read the Parquet file, and a national release's long facts (millions of cells) would cost a
+# gigabyte and seconds of every run.
+SPREADSHEET_MAX_ROWS = 1_048_576
 CSV_NOTES: dict[str, str] = {
     QUALITY_RESULTS: "`marts/quality_results.csv` holds only the failed checks (`passed` = false); "
                      "`marts/quality_results.parquet` and `xxgk.duckdb` hold every check.",
@@ -213,7 +217,8 @@ def write_tables(tables: Mapping[str, ReleaseTable], folder: Path, *,
                  table_comments: Mapping[str, str] | None = None,
                  csv_filters: Mapping[str, str] | None = None) -> tuple[dict[str, Path], dict[str, TableInfo]]:
     """Every table into ``folder/xxgk.duckdb`` (schema ``marts``, with comments) and as ``marts/<name>.parquet``
-    and ``marts/<name>.csv`` (UTF-8 with BOM; ``csv_filters`` may keep only some rows of a table's CSV).
+    and ``marts/<name>.csv`` (UTF-8 with BOM; ``csv_filters`` may keep only some rows of a table's CSV; no CSV
+    for a table longer than a spreadsheet opens, :data:`SPREADSHEET_MAX_ROWS`).
 
     Returns the written files (release path → file) and each table's :class:`TableInfo`.
     """
@@ -243,13 +248,17 @@ def write_tables(tables: Mapping[str, ReleaseTable], folder: Path, *,
                 con.execute(f"attach '{_sql(table.path)}' as {attached[table.path]} (read_only)")
         source = {name: f'{attached[t.path]}."{t.schema}"."{t.name}"' for name, t in tables.items()
                   if isinstance(t, DuckTable)}
-        for name in _largest_first(con, tables, source):
+        csv_rows = {name: _csv_rows(con, table, source.get(name), csv_filters.get(name))
+                    for name, table in tables.items()}
+        with_csv = {name for name, n in csv_rows.items() if n <= SPREADSHEET_MAX_ROWS}
+        for name in sorted(tables, key=csv_rows.__getitem__, reverse=True):  # the largest CSV starts first
             table = tables[name]
             target = f'"{MARTS_SCHEMA}"."{name}"'
             csv = folder / "marts" / f"{name}.csv"
             where = f" where {csv_filters[name]}" if name in csv_filters else ""
             if name in source:  # exported from where it is (same rows, same order) while it is copied here
-                pending.append(csv_pool.submit(_export_csv, csv_cursor, source[name], where, csv))
+                if name in with_csv:
+                    pending.append(csv_pool.submit(_export_csv, csv_cursor, source[name], where, csv))
                 con.execute(f"create table {target} as select * from {source[name]}")
             else:
                 con.register("_frame", table)
@@ -263,11 +272,12 @@ def write_tables(tables: Mapping[str, ReleaseTable], folder: Path, *,
                     con.execute(f'comment on column {target}."{col}" is \'{_sql(text)}\'')
             parquet = folder / "marts" / f"{name}.parquet"
             con.execute(f"copy {target} to '{_sql(str(parquet))}' (format parquet)")
-            if name not in source:
+            if name not in source and name in with_csv:
                 pending.append(csv_pool.submit(_export_csv, csv_cursor, target, where, csv))
         for name in tables:  # listed in the callers' order, whatever order they were written in
             files[f"marts/{name}.parquet"] = folder / "marts" / f"{name}.parquet"
-            files[f"marts/{name}.csv"] = folder / "marts" / f"{name}.csv"
+            if name in with_csv:
+                files[f"marts/{name}.csv"] = folder / "marts" / f"{name}.csv"
         for future in pending:
             future.result()
         for alias in attached.values():
@@ -283,17 +293,23 @@ def write_tables(tables: Mapping[str, ReleaseTable], folder: Path, *,
     return files, {name: infos[name] for name in tables}
 
 
-def _largest_first(con: duckdb.DuckDBPyConnection, tables: Mapping[str, ReleaseTable],
-                   source: Mapping[str, str]) -> list[str]:
-    """Table names, largest first: the CSV of the largest table (a national release's 1 GB) starts first and
-    the others are written beside it instead of after it."""
-    def rows(name: str) -> int:
-        table = tables[name]
-        if name in source:
-            return int(con.execute(f"select count(*) from {source[name]}").fetchone()[0])
-        return len(table) if isinstance(table, pd.DataFrame) else 0
+def _csv_rows(con: duckdb.DuckDBPyConnection, table: ReleaseTable, source: str | None, where: str | None) -> int:
+    """Data rows of a table's CSV (those matching the CSV's row filter), plus one for the header."""
+    if source is not None:
+        return 1 + int(con.execute(f"select count(*) from {source}" + (f" where {where}" if where else ""))
+                       .fetchall()[0][0])
+    if where:
+        con.register("_frame", table)
+        try:
+            return 1 + int(con.execute(f"select count(*) from _frame where {where}").fetchall()[0][0])
+        finally:
+            con.unregister("_frame")
+    return 1 + len(table)
 
-    return sorted(tables, key=rows, reverse=True)
+
+def csv_too_long_note(name: str, rows: int) -> str:
+    return (f"`marts/{name}.csv` is not published: its {rows} rows are more than a spreadsheet opens "
+            f"({SPREADSHEET_MAX_ROWS} with the header); `marts/{name}.parquet` and `{WAREHOUSE_NAME}` hold them.")
 
 
 def _export_csv(con: duckdb.DuckDBPyConnection, target: str, where: str, csv: Path) -> None:

@@ -407,7 +407,9 @@ def release_files(
         comments={n: {c: content.describe_column(n, c, column_descriptions) for c in _columns(t)}
                   for n, t in tables.items()})
     files.update(written)
-    md, js = content.data_dictionary(infos, table_descriptions, column_descriptions)
+    csv_notes = {**content.CSV_NOTES, **{name: content.csv_too_long_note(name, info.rows) for name, info in infos.items()
+                                         if f"marts/{name}.csv" not in written}}
+    md, js = content.data_dictionary(infos, table_descriptions, column_descriptions, csv_notes=csv_notes)
     files["data_dictionary.md"], files["data_dictionary.json"] = md, js
     current_ay = marts.get(content.AGENCY_YEAR)
     if isinstance(current_ay, content.DuckTable):
