@@ -108,3 +108,17 @@ def test_a_killed_run_takes_its_prefect_server_with_it(tmp_path: Path) -> None:
     for process in alive:
         process.kill()
     assert not alive
+
+
+def test_a_failure_is_named_after_the_earliest_stage_still_running() -> None:
+    from xxgk.commands.run import _Display
+
+    display = _Display(enabled=False)
+    assert display.stage is None
+    display("ingest", "start", {"total": 0})
+    display("parse", "start", {"total": 0})  # parse batches start while ingest runs
+    assert display.stage == "ingest"
+    display("ingest", "done", {"summary": {}})
+    assert display.stage == "parse"
+    display("parse", "done", {"summary": {}})
+    assert display.stage == "parse"  # nothing running: the last stage started

@@ -198,12 +198,16 @@ class _Display:
                                  TimeElapsedColumn(), console=self.console, disable=not self.bars)
         self.tasks: dict[str, Any] = {}
         self.started: dict[str, float] = {}
-        self.stage: str | None = None
         self.seconds: dict[str, float] = {}
+
+    @property
+    def stage(self) -> str | None:
+        """The stage a failure belongs to: the earliest one still running (parse starts while ingest runs)."""
+        running = [s for s in self.started if s not in self.seconds]
+        return running[0] if running else next(reversed(self.started), None)
 
     def __call__(self, stage: str, event: str, info: dict[str, Any]) -> None:
         if event == "start":
-            self.stage = stage
             self.started[stage] = time.perf_counter()
             self.tasks[stage] = self.progress.add_task(STAGE_LABELS.get(stage, stage), total=info.get("total"))
         elif event == "more" and stage in self.tasks:
