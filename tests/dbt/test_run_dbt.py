@@ -57,3 +57,28 @@ def test_an_unused_prestarted_child_ends_when_stopped() -> None:
     assert build._warm_child is waiting
     stop_prestarted_dbt()
     assert build._warm_child is None and waiting.poll() is not None
+
+
+def test_a_new_lake_reuses_the_saved_parse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A local lake's staging folder reaches dbt through a link of the same name for every lake, so dbt's saved
+    parse of the project holds for a new lake instead of being redone."""
+    import json
+
+    from xxgk.staging.build import STAGING_LINK
+
+    monkeypatch.setenv("XXGK_DBT_PARSE_CACHE", str(tmp_path / "parse-cache"))
+    for name in ("first", "second"):
+        store = open_lake(str(tmp_path / name))
+        stage_outcomes(store, planted_outcomes(), "1")
+        paths = dbt_paths(store, work_dir=tmp_path / f"work-{name}")
+        result = run_dbt(paths, [("run", "--select", "stg_xxgk__reports")])
+        assert result.ok, result.tail(60)
+        con = duckdb.connect(str(result.warehouse_path), read_only=True)
+        try:
+            assert con.execute("select count(*) from staging.stg_xxgk__reports").fetchone() == (
+                len(planted_outcomes()),)
+        finally:
+            con.close()
+        assert not list((tmp_path / f"work-{name}").rglob(STAGING_LINK))  # the link is gone after the run
+    perf = json.loads((tmp_path / "work-second" / "dbt_target" / "perf_info.json").read_text(encoding="utf-8"))
+    assert perf["is_partial_parse_enabled"] and perf["parsed_path_count"] == 0

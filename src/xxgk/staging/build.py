@@ -269,6 +269,24 @@ def _save_partial_parse(target_dir: Path, cache_dir: Path) -> None:
         logger.debug("could not cache dbt's parse state in %s: %s", cache_dir, exc)
 
 
+STAGING_LINK = "_xxgk_staging"  # in dbt's working folder: the lake's staging folder under one name for every lake
+
+
+def _linked_staging(staging_uri: str, folder: Path) -> str:
+    """``STAGING_LINK`` (a link in ``folder`` to a local staging folder), or ``staging_uri`` itself when it is not
+    a local folder or no link can be made there."""
+    if "://" in staging_uri or not Path(staging_uri).is_dir():
+        return staging_uri
+    link = folder / STAGING_LINK
+    try:
+        link.unlink(missing_ok=True)
+        link.symlink_to(Path(staging_uri).resolve(), target_is_directory=True)
+    except OSError as exc:  # no links on this file system: the absolute path works, only the saved parse is lost
+        logger.debug("could not link the staging folder into %s: %s", folder, exc)
+        return staging_uri
+    return STAGING_LINK
+
+
 def run_dbt(paths: DbtPaths, commands: Sequence[Sequence[str]] = (("build",),), *, atomic: bool = True,
             timeout: float | None = 1800, target_dir: Path | None = None,
             env: dict[str, str] | None = None) -> DbtResult:
@@ -285,11 +303,13 @@ def run_dbt(paths: DbtPaths, commands: Sequence[Sequence[str]] = (("build",),), 
         shutil.rmtree(building.parent, ignore_errors=True)
         building.parent.mkdir(parents=True)
     target = target_dir or paths.work_dir / "dbt_target"
-    cache = parse_cache_dir(paths.project_dir)
+    cache = parse_cache_dir(paths.project_dir) / target.name  # a build and a rebuild set different variables
     _seed_partial_parse(target, [cache])
-    # dbt runs in the warehouse's folder with the file name as the profile's path: dbt's saved parse is keyed on
-    # the connection settings, so an absolute path would make every lake (and every rebuild) parse from scratch.
-    child_env = {**os.environ, **paths.env, "XXGK_STAGING_URI": paths.staging_uri,
+    # dbt runs in the warehouse's folder with the file name as the profile's path, and reads a local staging
+    # folder through a link there: dbt's saved parse is keyed on the connection settings and on the variables the
+    # project reads, so absolute paths would make every new lake (and every rebuild) parse again.
+    staging_uri = _linked_staging(paths.staging_uri, building.parent)
+    child_env = {**os.environ, **paths.env, "XXGK_STAGING_URI": staging_uri,
                  "XXGK_WAREHOUSE_PATH": building.name, "XXGK_DBT_TARGET": paths.target,
                  "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **(env or {})}
     common = ["--project-dir", str(paths.project_dir), "--profiles-dir", str(paths.project_dir),
@@ -303,6 +323,7 @@ def run_dbt(paths: DbtPaths, commands: Sequence[Sequence[str]] = (("build",),), 
     try:
         child = _dbt_child()
     except OSError as exc:
+        (building.parent / STAGING_LINK).unlink(missing_ok=True)
         return DbtResult(127, cmd, f"dbt could not be started: {exc}", paths.warehouse_path)
     try:
         stdout, stderr = child.communicate(job + "\n", timeout=timeout)
@@ -311,6 +332,8 @@ def run_dbt(paths: DbtPaths, commands: Sequence[Sequence[str]] = (("build",),), 
         child.kill()
         stdout, _ = child.communicate()
         code, output = 124, f"dbt timed out after {timeout}s\n{stdout or ''}"
+    if staging_uri == STAGING_LINK:  # a link, never the lake's staging folder itself
+        (building.parent / STAGING_LINK).unlink(missing_ok=True)
     if code == 0:
         _save_partial_parse(target, cache)
     if atomic and code == 0 and building.exists():
