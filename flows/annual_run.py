@@ -49,7 +49,7 @@ from prefect.futures import PrefectFuture, as_completed
 
 from flows.build import run_dbt_task
 from flows.ingest import is_transient_failure
-from flows.parse import IngestedBatches, default_batch_size, parsed_shas, pending_objects, stage_batch_task
+from flows.parse import default_batch_size, parsed_shas, pending_objects, stage_batch_task
 from xxgk import PARSER_VERSION
 from xxgk.ingest import (
     ManifestRow,
@@ -64,7 +64,7 @@ from xxgk.ingest import (
 from xxgk.publish import read_current
 from xxgk.staging.build import prestart_dbt
 from xxgk.staging.frames import RawObject
-from xxgk.staging.stage import chunks, close_sandboxes
+from xxgk.staging.stage import IngestedBatches, chunks, close_sandboxes
 from xxgk.staging.write import QUARANTINE_PREFIX, STAGING_PREFIX
 from xxgk.storage import ObjectStore, open_lake
 

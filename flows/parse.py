@@ -5,31 +5,20 @@ run per batch of many reports (Prefect costs ~10 ms per task run). Tasks receive
 so they can run on Dask workers (``parse_reports.with_options(task_runner=DaskTaskRunner(...))``). Parsing is
 deterministic and is never retried; listing the lake is retried (storage retries its own calls too).
 
-:class:`IngestedBatches` (no Prefect) lets a caller that runs ingest (the ``annual_run`` flow) parse the objects it
-reports while it still runs.
+:class:`~xxgk.staging.stage.IngestedBatches` lets a caller that runs ingest (the ``annual_run`` flow) parse the
+objects it reports while it still runs.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from xxgk import PARSER_VERSION
-from xxgk.ingest import ManifestRow
-from xxgk.ingest.manifest import rows_to_table
+from xxgk.staging import stage
 from xxgk.staging.build import manifest_objects
 from xxgk.staging.frames import RawObject
-from xxgk.staging.stage import (
-    chunks,
-    close_sandboxes,
-    pending,
-    quarantined_shas,
-    raw_objects,
-    stage_batch,
-    staged_pairs,
-)
+from xxgk.staging.stage import chunks, close_sandboxes, pending, stage_batch
 from xxgk.storage import open_lake
 
 
@@ -50,40 +39,7 @@ def pending_objects(lake: str | None, parser_version: str) -> list[RawObject]:
 @task(name="parsed_shas", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def parsed_shas(lake: str | None, parser_version: str) -> set[str]:
     """The reports already staged (or quarantined) under ``parser_version``: those :func:`pending_objects` skips."""
-    store = open_lake(lake)
-    return {s for s, v in staged_pairs(store) if v == parser_version} | quarantined_shas(store, parser_version)
-
-
-class IngestedBatches:
-    """Full batches of the objects an ingest run reports (manifest rows, in any order, possibly twice), to parse
-    while it still runs: each sha256 once, none of a failed row, none in ``done`` (:func:`parsed_shas`). An object
-    comes out as :func:`~xxgk.staging.stage.raw_objects` makes it from the manifest (its hints and name), so it is
-    parsed as it would be after ingest. What is left when ingest ends (a part batch, or batches not taken) goes with
-    the rest of the pending objects: :meth:`rest`."""
-
-    def __init__(self, done: Iterable[str], batch_size: int) -> None:
-        self.size = max(1, batch_size)
-        self.seen = set(done)  # done, waiting or taken
-        self.taken: set[str] = set()
-        self.waiting: list[ManifestRow] = []
-
-    def add(self, row: ManifestRow) -> None:
-        if row.status == "failed" or not row.sha256 or row.sha256 in self.seen:
-            return
-        self.seen.add(row.sha256)
-        self.waiting.append(row)
-
-    def take(self) -> list[RawObject] | None:
-        """The next full batch, or None."""
-        if len(self.waiting) < self.size:
-            return None
-        rows, self.waiting = self.waiting[:self.size], self.waiting[self.size:]
-        self.taken.update(r.sha256 for r in rows if r.sha256)
-        return raw_objects(rows_to_table(rows).to_pandas())
-
-    def rest(self, pending: Iterable[RawObject]) -> list[RawObject]:
-        """The ``pending`` objects (after ingest) not yet taken."""
-        return [o for o in pending if o.sha256 not in self.taken]
+    return stage.parsed_shas(open_lake(lake), parser_version)
 
 
 @task(name="stage_batch", cache_policy=NO_CACHE)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flows.parse import IngestedBatches, parse_reports, stage_batch_task
+from flows.parse import parse_reports, stage_batch_task
 
 from xxgk.ingest import ingest
 from xxgk.staging.frames import RawObject
 from xxgk.staging.read import read_staging_table
+from xxgk.staging.stage import IngestedBatches
 from xxgk.storage import LocalStore
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"

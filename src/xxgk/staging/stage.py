@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pyarrow.parquet as pq
 
+from xxgk.ingest.manifest import ManifestRow, rows_to_table
 from xxgk.parsing.model import ParsedReport
 from xxgk.parsing.process import prepare_for_parsing
 from xxgk.staging.frames import ParseOutcome, RawObject, frames_for
@@ -89,10 +90,47 @@ def raw_objects(manifest: pd.DataFrame) -> list[RawObject]:
     return list(seen.values())
 
 
+def parsed_shas(store: ObjectStore, parser_version: str) -> set[str]:
+    """The reports already staged (or quarantined) under ``parser_version``."""
+    return {s for s, v in staged_pairs(store) if v == parser_version} | quarantined_shas(store, parser_version)
+
+
 def pending(store: ObjectStore, objects: Iterable[RawObject], parser_version: str) -> list[RawObject]:
     """The objects that have not been staged (or quarantined) under ``parser_version``."""
-    done = {s for s, v in staged_pairs(store) if v == parser_version} | quarantined_shas(store, parser_version)
+    done = parsed_shas(store, parser_version)
     return [o for o in objects if o.sha256 not in done]
+
+
+class IngestedBatches:
+    """Full batches of the objects an ingest run reports (manifest rows, in any order, possibly twice), to parse
+    while it still runs: each sha256 once, none of a failed row, none in ``done`` (:func:`parsed_shas`). An object
+    comes out as :func:`raw_objects` makes it from the manifest (its hints and name), so it is parsed as it would be
+    after ingest. What is left when ingest ends (a part batch, or batches not taken) goes with the rest of the
+    pending objects: :meth:`rest`."""
+
+    def __init__(self, done: Iterable[str], batch_size: int) -> None:
+        self.size = max(1, batch_size)
+        self.seen = set(done)  # done, waiting or taken
+        self.taken: set[str] = set()
+        self.waiting: list[ManifestRow] = []
+
+    def add(self, row: ManifestRow) -> None:
+        if row.status == "failed" or not row.sha256 or row.sha256 in self.seen:
+            return
+        self.seen.add(row.sha256)
+        self.waiting.append(row)
+
+    def take(self) -> list[RawObject] | None:
+        """The next full batch, or None."""
+        if len(self.waiting) < self.size:
+            return None
+        rows, self.waiting = self.waiting[:self.size], self.waiting[self.size:]
+        self.taken.update(r.sha256 for r in rows if r.sha256)
+        return raw_objects(rows_to_table(rows).to_pandas())
+
+    def rest(self, pending: Iterable[RawObject]) -> list[RawObject]:
+        """The ``pending`` objects (after ingest) not yet taken."""
+        return [o for o in pending if o.sha256 not in self.taken]
 
 
 def chunks(items: Sequence[RawObject], size: int) -> Iterator[list[RawObject]]:
