@@ -42,6 +42,7 @@ from xxgk.ingest.links import find_attachment_links
 from xxgk.ingest.manifest import STATUSES, ManifestRow, latest_versions, read_manifest, write_manifest
 from xxgk.ingest.sources import SourceEntry, expand_sources, url_entry
 from xxgk.storage.base import ObjectStore, StorageError, deferred_sync
+from xxgk.storage.local import LocalStore
 from xxgk.storage.paths import raw_key
 from xxgk.storage.sniff import MIME_TYPES, detect_encoding, find_declared_charset, sniff_media_type
 
@@ -310,10 +311,14 @@ class _Ingester:
         self._sha_lock = threading.Lock()
         self._s3_stores: dict[str, Any] = {}
         self._io: asyncio.Semaphore | None = None
+        self._files_io: asyncio.Semaphore | None = None
         self._fetcher: Fetcher | None = None
 
     async def run(self, entries: list[SourceEntry]) -> list[ManifestRow]:
         self._io = asyncio.Semaphore(max(1, self.options.io_concurrency))
+        # Local files into (or checked against) a local lake are CPU work from the page cache: one thread does it
+        # in half the CPU of eight, which spend it handing the GIL around (20 000 files: 14.6 s against 30.3 s).
+        self._files_io = asyncio.Semaphore(1 if isinstance(self.store, LocalStore) else max(1, self.options.io_concurrency))
         for entry in entries:
             if not entry.is_bad:
                 self.claimed.add(entry.location)
@@ -337,8 +342,8 @@ class _Ingester:
     async def _files(self, entries: list[SourceEntry]) -> None:
         """Local files, read, hashed and stored a chunk per thread call (one call per file costs the event loop
         more than the work at national scale); files have no attachments to follow."""
-        assert self._io is not None
-        async with self._io:
+        assert self._io is not None and self._files_io is not None
+        async with self._files_io, self._io:
             rows = await asyncio.to_thread(self._read_and_store_all, entries)
         for row in rows:
             self._add(row)
@@ -359,8 +364,8 @@ class _Ingester:
     async def _quick(self, entries: list[SourceEntry], group: asyncio.TaskGroup) -> None:
         """Files the manifest knows: the unchanged ones (same size and mtime) become rows without a read; the others
         go the usual way."""
-        assert self._io is not None
-        async with self._io:
+        assert self._io is not None and self._files_io is not None
+        async with self._files_io, self._io:
             rows, others = await asyncio.to_thread(self._unchanged_files, entries)
         for row in rows:
             self._add(row)
@@ -463,7 +468,11 @@ class _Ingester:
             if st.st_size > cap:
                 return _Fetched(error=f"file too large: {st.st_size} bytes > cap {cap}")
             with open(path, "rb") as fh:
-                data = fh.read(cap + 1)
+                # a buffer of the file's size, not of the cap (64 MiB mapped and unmapped per file), then the rest
+                # if it grew since the stat
+                data = fh.read(min(st.st_size, cap) + 1)
+                if len(data) > st.st_size:
+                    data += fh.read(cap + 1 - len(data))
         except OSError as exc:
             return _Fetched(error=f"cannot read file: {exc.strerror or type(exc).__name__}")
         if len(data) > cap:
