@@ -64,7 +64,7 @@ from xxgk.ingest import (
 from xxgk.publish import read_current
 from xxgk.staging.build import prestart_dbt
 from xxgk.staging.frames import RawObject
-from xxgk.staging.stage import IngestedBatches, chunks, close_sandboxes
+from xxgk.staging.stage import IngestedBatches, chunks, close_sandboxes, prestart_sandboxes
 from xxgk.staging.write import QUARANTINE_PREFIX, STAGING_PREFIX
 from xxgk.storage import ObjectStore, open_lake
 
@@ -242,6 +242,15 @@ def make_task_runner(kind: str | None = None, workers: int | None = None, addres
     from prefect.task_runners import ThreadPoolTaskRunner
 
     return ThreadPoolTaskRunner(max_workers=workers)
+
+
+def prestart_parsing(task_runner: Any) -> None:
+    """Before the flow starts: with the threads runner, the parser processes for the first batches start now (their
+    imports take a core for 1–2 s), e.g. while ``xxgk run`` waits for Prefect's server to answer."""
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    if isinstance(task_runner, ThreadPoolTaskRunner):
+        prestart_sandboxes(_parse_slots_while_ingesting())
 
 
 def _default_task_runner() -> Any:

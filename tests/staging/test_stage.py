@@ -157,3 +157,19 @@ def test_a_report_that_takes_its_process_down_fails_alone_and_the_sandbox_is_reu
     assert [s.process.pid for s in stage._idle] == [warm]
     stage.close_sandboxes()
     assert stage._idle == []
+
+
+def test_prestarted_sandboxes_wait_warm_and_stage_the_first_batches(seeded_lake: LocalStore) -> None:
+    from xxgk.staging import stage
+
+    stage.close_sandboxes()
+    stage.prestart_sandboxes(2)
+    prestarted = sorted(s.process.pid for s in stage._idle)
+    assert len(prestarted) == 2 and all(s.alive() for s in stage._idle)
+    objects = manifest_objects(seeded_lake)
+    result = stage_batch(seeded_lake, objects, PARSER_VERSION, time_limit=60.0)
+    assert result.n_staged == len(objects)
+    # the batch ran in a prestarted process, which went back to wait beside the other one: no new process
+    assert sorted(s.process.pid for s in stage._idle) == prestarted
+    stage.close_sandboxes()
+    assert stage._idle == []

@@ -166,10 +166,26 @@ def _sandbox_context(job: object) -> multiprocessing.context.BaseContext:
         except Exception:  # noqa: BLE001 - not importable by reference: fork instead
             pass
         else:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["xxgk.parsing.report", "xxgk.staging.stage", "pandera.pandas"])
-            return ctx
+            return _forkserver_context()
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _forkserver_context() -> multiprocessing.context.BaseContext:
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["xxgk.parsing.report", "xxgk.staging.stage", "pandera.pandas"])
+    return ctx
+
+
+def prestart_sandboxes(n: int) -> None:
+    """Start ``n`` idle sandbox processes now, so the first batches find them ready: their forkserver imports the
+    parser, pandas and pandera (1–2 s of one core) while the caller waits for something else (``xxgk run``: for
+    the orchestrator's server). Does nothing where there is no forkserver; :func:`close_sandboxes` ends them."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    ctx = _forkserver_context()
+    started = [_Sandbox(ctx) for _ in range(n)]
+    with _idle_lock:
+        _idle.extend(started)
 
 
 class _PipeLogHandler(logging.Handler):
