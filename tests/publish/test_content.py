@@ -47,3 +47,34 @@ def test_no_csv_for_a_table_longer_than_a_spreadsheet_opens(tmp_path: Path, monk
     assert not (tmp_path / "release" / "marts" / "fct_long.csv").exists()
     md, _ = data_dictionary(infos, csv_notes={"fct_long": csv_too_long_note("fct_long", 4)})
     assert "`marts/fct_long.csv` is not published" in md.decode()
+
+
+def _column_types(db: Path, table: str) -> list[tuple[str, str]]:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        return [(r[0], r[1]) for r in con.execute(f'describe "marts"."{table}"').fetchall()]
+
+
+def test_a_frame_is_stored_with_the_types_pandas_gives_it_whether_or_not_it_converts_to_arrow(tmp_path: Path) -> None:
+    import duckdb
+
+    frame = pd.DataFrame({
+        "rule_id": pd.Categorical(["I1", "I2", "I1"]),  # a compact frame's text categorical: VARCHAR, not ENUM
+        "message": ["a", None, "c"],
+        "report_year": [2023, 2024, 2024],
+        "delta": [0.5, None, 2.0],
+        "passed": [True, False, True],
+        "parsed_at": pd.to_datetime(["2024-03-01 10:00:01.123456"] * 3, utc=True),
+    })
+    mixed = frame.assign(note=pd.Series([1, "two", None], dtype=object))  # does not convert to Arrow
+    files, _ = write_tables({"checks": frame, "mixed": mixed}, tmp_path, csv_filters={})
+    with duckdb.connect() as con:  # what DuckDB makes of the frame itself
+        con.register("frame", frame)
+        expected = [(r[0], r[1]) for r in con.execute(
+            "describe select rule_id::VARCHAR as rule_id, * exclude (rule_id) from frame").fetchall()]
+    by_name = dict(expected)
+    assert dict(_column_types(files["xxgk.duckdb"], "checks")) == by_name
+    assert dict(_column_types(files["xxgk.duckdb"], "mixed")).items() >= by_name.items()
+    assert pd.read_parquet(files["marts/checks.parquet"])["message"].tolist()[::2] == ["a", "c"]
+    assert pd.read_parquet(files["marts/mixed.parquet"])["note"].tolist()[:2] == ["1", "two"]

@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from xxgk.quality.results import QUALITY_RESULTS_DESCRIPTIONS
 from xxgk.schema.keys import (
@@ -261,7 +262,7 @@ def write_tables(tables: Mapping[str, ReleaseTable], folder: Path, *,
                     pending.append(csv_pool.submit(_export_csv, csv_cursor, source[name], where, csv))
                 con.execute(f"create table {target} as select * from {source[name]}")
             else:
-                con.register("_frame", table)
+                con.register("_frame", _scannable(table))
                 con.execute(f"create table {target} as select {_frame_select(table)} from _frame")
                 con.unregister("_frame")
             if (table_comments or {}).get(name):
@@ -396,6 +397,15 @@ def describe_column(table: str, column: str, extra: Mapping[str, Mapping[str, st
 def _is_text_categorical(column: pd.Series) -> bool:
     dtype = column.dtype
     return isinstance(dtype, pd.CategoricalDtype) and not pd.api.types.is_numeric_dtype(dtype.categories.dtype)
+
+
+def _scannable(df: pd.DataFrame) -> pd.DataFrame | pa.Table:
+    """The frame as Arrow when it converts as it is (DuckDB reads Arrow's strings in C++, pandas' through Python
+    objects: quality_results, 1.3 M rows nationally, 2.5 → 1.5 s); otherwise the frame itself."""
+    try:
+        return pa.Table.from_pandas(df, preserve_index=False)
+    except (pa.ArrowException, TypeError, ValueError):  # mixed Python objects in a column: DuckDB copes
+        return df
 
 
 def _frame_select(df: pd.DataFrame) -> str:
