@@ -8,7 +8,13 @@ import yaml
 
 from xxgk.schema.keys import TABLE2_KEYS, TABLE3_COLS, TABLE3_ROWS, TABLE4_KEYS
 from xxgk.schema.tables import TABLE_SPECS
-from xxgk.staging.dbt_vars import default_project_dir, generated_files, keys_payload
+from xxgk.staging.dbt_vars import (
+    default_project_dir,
+    generated_files,
+    group_column_tests,
+    grouped_models_yml,
+    keys_payload,
+)
 
 PROJECT = default_project_dir()
 
@@ -58,3 +64,41 @@ def test_staging_sources_and_models_match_the_table_specs() -> None:
         f"stg_xxgk__{t}": list(s.field_names) for t, s in TABLE_SPECS.items()}
     for t in TABLE_SPECS:
         assert (PROJECT / f"models/staging/stg_xxgk__{t}.sql").exists()
+
+
+def test_column_not_null_and_accepted_values_become_one_test_of_the_model() -> None:
+    document = {"version": 2, "models": [
+        {"name": "m", "data_tests": [{"unique_combination_of_columns": {"arguments": {"columns": ["a", "b"]}}}],
+         "columns": [
+             {"name": "a", "description": "A", "data_tests": ["unique", "not_null"]},
+             {"name": "b", "data_tests": [{"accepted_values": {"arguments": {"values": ["x", "y"]}}}, "not_null"]},
+             {"name": "c", "data_tests": [{"accepted_values": {"arguments": {"values": ["z"]},
+                                                               "config": {"severity": "warn"}}}]},
+             {"name": "d", "data_tests": [{"relationships": {"arguments": {"to": "ref('n')", "field": "d"}}}]},
+             {"name": "e"}]},
+        {"name": "n", "columns": [{"name": "d", "data_tests": ["unique"]}]},
+    ]}
+    grouped = group_column_tests(document)
+    m, n = grouped["models"]
+    assert m["data_tests"] == [
+        {"unique_combination_of_columns": {"arguments": {"columns": ["a", "b"]}}},
+        {"column_values_valid": {"name": "column_values_valid_m",
+                                 "arguments": {"not_null": ["a", "b"], "accepted_values": {"b": ["x", "y"]}}}}]
+    assert [c.get("data_tests") for c in m["columns"]] == [
+        ["unique"], None, document["models"][0]["columns"][2]["data_tests"],  # a test with a config stays
+        document["models"][0]["columns"][3]["data_tests"], None]
+    assert m["columns"][0]["description"] == "A" and n == document["models"][1]  # nothing else changes
+    assert document["models"][0]["columns"][0]["data_tests"] == ["unique", "not_null"]  # the input is left alone
+
+
+def test_grouped_files_keep_their_header_and_every_column_doc() -> None:
+    text = ("# generated: do not edit\nversion: 2\nmodels:\n  - name: m\n    description: >-\n      One row\n"
+            "      per thing\n    columns:\n      - name: a\n        meta: {label_zh: 甲}\n"
+            "        data_tests: [not_null]\n")
+    out = grouped_models_yml(text)
+    assert out.startswith("# generated: do not edit\n")
+    model = yaml.safe_load(out)["models"][0]
+    assert model["description"] == "One row per thing"
+    assert model["columns"] == [{"name": "a", "meta": {"label_zh": "甲"}}]
+    assert model["data_tests"] == [{"column_values_valid": {"name": "column_values_valid_m",
+                                                            "arguments": {"not_null": ["a"]}}}]
