@@ -40,7 +40,8 @@ for p in files:
     out[p.name] = {"t2": d["table2"], "t3": d["table3"], "t4": d["table4"], "derived": d["derived"],
                    "errors": sorted({i["rule"] for i in d["issues"] if i["severity"] == "error"}),
                    "cpu_ms": (time.process_time() - started) * 1000}
-json.dump(out, open(sys.argv[2], "w"), ensure_ascii=False)
+# One C-encoded string: json.dump streams through the pure-Python encoder (1.3 s for 3000 reports).
+Path(sys.argv[2]).write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
 """
 
 
