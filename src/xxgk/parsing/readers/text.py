@@ -12,6 +12,8 @@ One-cell lines are regrouped into rows: a label starts a row and the values afte
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 import re
 from collections import Counter
 
@@ -41,7 +43,7 @@ def read_text(text: str, *, media_type: str = "text", encoding: str | None = Non
         if kind == BLANK_LINE:
             gap += 1
             continue
-        loc = f"line {index + 1}"
+        loc = _LINE_LOCS[index] if index < MAX_CACHED_LOC_LINES else f"line {index + 1}"
         if kind == SINGLE_LINE:
             for position, (piece, is_label) in enumerate(pieces):
                 cell = new_tuple(Cell, (piece, loc, False))
@@ -62,14 +64,33 @@ def read_text(text: str, *, media_type: str = "text", encoding: str | None = Non
                 rows.append(new_tuple(Row, (tuple(current), current[0].loc, False)))
                 current = []
             if kind == GRID_LINE:
-                rows.append(new_tuple(Row, (tuple([new_tuple(Cell, (t, f"{loc} col {i}", False))
-                                                   for i, t in enumerate(pieces, 1)]), loc, True)))
+                cells = tuple(map(_new_cell, zip(pieces, _grid_locs(index + 1, len(pieces)), _NOT_SPAN)))
+                rows.append(new_tuple(Row, (cells, loc, True)))
         gap = 0
     if current:
         rows.append(new_tuple(Row, (tuple(current), current[0].loc, False)))
     return Document(lines=tuple(lines), rows=tuple(rows), media_type=media_type, encoding=encoding)
 
 
+# Locations as strings, made once per line number and column instead of once per cell.
+MAX_CACHED_LOC_LINES = 4096
+_LINE_LOCS = tuple(f"line {n}" for n in range(1, MAX_CACHED_LOC_LINES + 1))
+_grid_loc_cache: dict[int, tuple[str, ...]] = {}
+_new_cell = functools.partial(new_tuple, Cell)  # Cell from a (text, loc, is_span) tuple
+_NOT_SPAN = itertools.repeat(False)
+
+
+def _grid_locs(number: int, width: int) -> tuple[str, ...]:
+    """``line N col 1`` … ``line N col width``."""
+    locs = _grid_loc_cache.get(number)
+    if locs is None or len(locs) < width:
+        locs = tuple(f"line {number} col {i}" for i in range(1, width + 1))
+        if number <= MAX_CACHED_LOC_LINES and width <= MAX_CACHED_LOC_COLUMNS:
+            _grid_loc_cache[number] = locs
+    return locs
+
+
+MAX_CACHED_LOC_COLUMNS = 64
 MAX_CACHED_LINE = 240  # table lines repeat across reports (labels, small counts); long prose lines do not
 LineInfo = tuple[int, tuple]  # kind, cells (grid texts, or (text, is_label) pieces)
 
@@ -127,16 +148,13 @@ def _typical_gap_before_values(infos: list[LineInfo]) -> int:
     Counted over every one-cell line, labels too: counting value lines alone is misled by a table whose value
     runs mostly start after empty cells (every applicant cell of all-zero rows left blank).
     """
-    gaps: list[int] = []
-    gap = 0
-    for kind, _ in infos:
-        if kind == BLANK_LINE:
-            gap += 1
-            continue
-        if kind == SINGLE_LINE:
-            gaps.append(gap)
-        gap = 0
-    return Counter(gaps).most_common(1)[0][0] if gaps else 0
+    kinds = bytes(map(_kind_of_info, infos))  # one byte per line: the blank runs are found by one regex pass
+    gaps = Counter(map(len, _BLANKS_BEFORE_SINGLE.findall(kinds)))
+    return gaps.most_common(1)[0][0] if gaps else 0
+
+
+_kind_of_info = operator.itemgetter(0)
+_BLANKS_BEFORE_SINGLE = re.compile(b"(%s*)%s" % (re.escape(bytes([BLANK_LINE])), re.escape(bytes([SINGLE_LINE]))))
 
 
 # --- glued digits ------------------------------------------------------------------------------------------------

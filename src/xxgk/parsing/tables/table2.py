@@ -6,6 +6,8 @@ The 2021 layout maps onto the ten canonical cells. The 2019 trial layout shares 
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Sequence
 
 from xxgk.parsing import glued, labels
@@ -25,6 +27,19 @@ from xxgk.schema.keys import TABLE2_2019_ROW_KEYS, TABLE2_KEYS, TABLE2_ROW_KEYS,
 MIN_ROWS_FOR_TABLE = 2
 
 
+_text_of = operator.itemgetter(0)  # Cell.text
+_column_layouts: dict[str, str] = {}  # label cell text → the layout of the table 二 column it names, or ""
+MAX_REMEMBERED_COLUMNS = 50_000
+
+
+def _column_layout(text: str, col_labels: labels.LabelMap) -> str:
+    column = col_labels.match(text, fuzzy=False)
+    if len(_column_layouts) >= MAX_REMEMBERED_COLUMNS:
+        _column_layouts.clear()
+    layout = _column_layouts[text] = column.format_version if column else ""
+    return layout
+
+
 def read_table2(rows: Sequence[RowView], *, stop_at: int | None = None) -> TableResult:
     """Map table 二 from ``rows[:stop_at]`` (table 三 starts at ``stop_at``: its rows are never table 二's)."""
     result = TableResult()
@@ -33,9 +48,12 @@ def read_table2(rows: Sequence[RowView], *, stop_at: int | None = None) -> Table
     col_labels, row_labels = labels.table2_cols(), labels.table2_rows()
     for view in rows[:stop_at]:
         if LABEL in view.kinds:
-            for cell, kind in zip(view.cells, view.kinds, strict=True):
-                if kind == LABEL and (column := col_labels.match(cell.text, fuzzy=False)):
-                    layout_votes[column.format_version] += 1
+            for text in itertools.compress(map(_text_of, view.cells), map(LABEL.__eq__, view.kinds)):
+                version = _column_layouts.get(text)
+                if version is None:
+                    version = _column_layout(text, col_labels)
+                if version:
+                    layout_votes[version] += 1
         hit = labelled_row(view, row_labels) if view.has_values else None
         if hit is None or not hit.values or hit.key in found:
             continue
