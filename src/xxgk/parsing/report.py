@@ -108,7 +108,7 @@ def parse_document(document: Document) -> ParsedReport:
     layout = t3.format_version if t3.found else (t2.format_version if t2.found else None)
     identities = (table3_identities(layout or "2021") if t3.found else ()) + (table4_identities() if t4.found else ())
     cells: dict[str, CellValue] = {**t2.cells, **t3.cells, **t4.cells}
-    values = dict(zip(cells, map(_value_of, cells.values())))
+    values = dict(zip(cells, map(_value_of, cells.values()), strict=True))
     outside_layout = _cells_not_in_layout(layout)
     # Derivable: missing cells of tables 三 and 四 (table 二 has no identities) that the layout has.
     derivable = [k for table in (t3, t4) if table.found for k in _unread(table.cells) if k not in outside_layout]

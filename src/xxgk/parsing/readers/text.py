@@ -64,7 +64,9 @@ def read_text(text: str, *, media_type: str = "text", encoding: str | None = Non
                 rows.append(new_tuple(Row, (tuple(current), current[0].loc, False)))
                 current = []
             if kind == GRID_LINE:
-                cells = tuple(map(_new_cell, zip(pieces, _grid_locs(index + 1, len(pieces)), _NOT_SPAN)))
+                # The cached locations may run past this line's cells; zip stops at the cells.
+                locs = _grid_locs(index + 1, len(pieces))
+                cells = tuple(map(_new_cell, zip(pieces, locs, _NOT_SPAN, strict=False)))
                 rows.append(new_tuple(Row, (cells, loc, True)))
         gap = 0
     if current:
