@@ -204,12 +204,13 @@ def main() -> int:
     fs = first["summary"] or {}
     pub = fs.get("publish") or {}
     rate = n_files / first["wall_s"]
-    peak_gb = first["peak_tree_rss"] / 2**30
+    peak_gb = first["peak_tree_rss"] / 1e9  # the target is in GB (10^9 bytes); GiB shown beside it
+    peak_gib = first["peak_tree_rss"] / 2**30
     lines = [
         f"## annual run, end to end ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
         "",
         f"* machine: {platform.machine()}, {os.cpu_count()} cores, "
-        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB RAM, Python "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB RAM, Python "
         f"{platform.python_version()}, {platform.platform()}; shared and loaded: load average (1/5/15 min) "
         f"{'/'.join(f'{x:.1f}' for x in load_before)} before, {'/'.join(f'{x:.1f}' for x in load_mid)} after the "
         f"first run, {'/'.join(f'{x:.1f}' for x in load_after)} at the end",
@@ -221,14 +222,14 @@ def main() -> int:
         + (f", {synth_s:.0f} s" if synth_s else ", generated beforehand") + ")",
         f"* first run: exit {first['returncode']}, **{first['wall_s']:.1f} s** wall "
         f"(target ≤ {TARGETS['first_run_s']:.0f} s), **{rate:.0f} reports/s**; stages: {stages(first)}",
-        f"* peak memory of the process tree (sum of RSS): **{peak_gb:.2f} GB** (target < {TARGETS['peak_rss_gb']:.0f}"
-        f" GB); largest single process (ru_maxrss): {max_child_rss_mb / 1024:.2f} GB",
+        f"* peak memory of the process tree (sum of RSS): **{peak_gb:.2f} GB** ({peak_gib:.2f} GiB; target <"
+        f" {TARGETS['peak_rss_gb']:.0f} GB); largest single process (ru_maxrss): {max_child_rss_mb / 1024:.2f} GiB",
         f"* release {fs.get('release_id')}: {pub.get('reports_checked')} reports checked, "
         f"{pub.get('reports_quarantined')} quarantined by rule "
         f"({', '.join(f'{k} {v}' for k, v in (fs.get('reasons') or {}).items())}), "
         f"{pub.get('reports_warned')} with warnings",
         f"* unchanged re-run: exit {rerun['returncode']}, **{rerun['wall_s']:.1f} s** wall (target < "
-        f"{TARGETS['rerun_s']:.0f} s); stages: {stages(rerun)}; peak tree RSS {rerun['peak_tree_rss'] / 2**30:.2f} GB",
+        f"{TARGETS['rerun_s']:.0f} s); stages: {stages(rerun)}; peak tree RSS {rerun['peak_tree_rss'] / 2**30:.2f} GiB",
     ]
     if "error" in quality:
         lines.append(f"* scoring skipped: {quality['error']}; stderr: {first['stderr_tail']}")
