@@ -76,6 +76,7 @@ def read_text(text: str, *, media_type: str = "text", encoding: str | None = Non
 
 # Locations as strings, made once per line number and column instead of once per cell.
 MAX_CACHED_LOC_LINES = 4096
+MAX_CACHED_LOC_COLUMNS = 64
 _LINE_LOCS = tuple(f"line {n}" for n in range(1, MAX_CACHED_LOC_LINES + 1))
 _grid_loc_cache: dict[int, tuple[str, ...]] = {}
 _new_cell = functools.partial(new_tuple, Cell)  # Cell from a (text, loc, is_span) tuple
@@ -92,7 +93,6 @@ def _grid_locs(number: int, width: int) -> tuple[str, ...]:
     return locs
 
 
-MAX_CACHED_LOC_COLUMNS = 64
 MAX_CACHED_LINE = 240  # table lines repeat across reports (labels, small counts); long prose lines do not
 LineInfo = tuple[int, tuple]  # kind, cells (grid texts, or (text, is_label) pieces)
 
