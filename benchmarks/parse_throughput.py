@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import marshal
 import os
 import platform
 import resource
@@ -27,7 +28,7 @@ TARGET_REPORTS_PER_SECOND = 300
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
 _WORKER = r"""
-import json, sys, time
+import marshal, sys, time
 from pathlib import Path
 from xxgk.parsing.process import prepare_for_parsing
 from xxgk.parsing.report import parse_bytes
@@ -41,8 +42,9 @@ for p in files:
     out[p.name] = {"t2": d["table2"], "t3": d["table3"], "t4": d["table4"], "derived": d["derived"],
                    "errors": sorted({i["rule"] for i in d["issues"] if i["severity"] == "error"}),
                    "cpu_ms": (time.process_time() - started) * 1000}
-# One C-encoded string: json.dump streams through the pure-Python encoder (1.3 s for 3000 reports).
-Path(sys.argv[2]).write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
+# The scores travel to the parent as marshal bytes: 0.04 s for 3000 reports, where json.dumps takes 0.25 s and
+# json.dump 1.3 s. Writing them is the harness's cost, not the parser's.
+Path(sys.argv[2]).write_bytes(marshal.dumps(out))
 """
 
 
@@ -59,7 +61,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
         write_corpus(corpus, args.n, seed=args.seed)
-        out = Path(tmp) / "parsed.json"
+        out = Path(tmp) / "parsed.marshal"
         command = [sys.executable, "-c", _WORKER, str(corpus), str(out)]
         if shutil.which("taskset"):
             command = ["taskset", "-c", "0", *command]
@@ -73,7 +75,7 @@ def main() -> int:
             cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
             runs.append((elapsed, cpu))
-        parsed = json.loads(out.read_text(encoding="utf-8"))
+        parsed = marshal.loads(out.read_bytes())
         truth = [json.loads(line) for line in (corpus / "truth.jsonl").read_text(encoding="utf-8").splitlines()]
 
     n = len(parsed)
