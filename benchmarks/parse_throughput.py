@@ -52,7 +52,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--repeat", type=int, default=3, help="fresh parsing processes to time (the median counts)")
+    parser.add_argument("--repeat", type=int, default=3, help="fresh parsing processes to time (the median run counts;"
+                        " of an even count, the slower middle one)")
     parser.add_argument("--no-write", action="store_true", help="print the figures without touching RESULTS.md")
     args = parser.parse_args()
 
